@@ -1,0 +1,1 @@
+"""Booking domain: rooms, reservations, time rules and use cases (no I/O)."""

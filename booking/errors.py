@@ -1,0 +1,119 @@
+"""Named domain errors; every one carries a stable code, a field and a bilingual message."""
+
+from __future__ import annotations
+
+
+class BookingError(Exception):
+    """Base class of every error the booking domain raises on purpose."""
+
+    code = "booking_error"
+    field: str | None = None
+
+    def __init__(self, message: str, message_ja: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.message_ja = message_ja or message
+        if field is not None:
+            self.field = field
+
+    def to_dict(self) -> dict[str, str | None]:
+        """Describe the error for an API body or a tool result."""
+        return {
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "message_ja": self.message_ja,
+        }
+
+
+class InvalidReservation(BookingError):
+    """A policy rule rejects the requested time or data."""
+
+    code = "invalid_reservation"
+
+    def __init__(self, reason: str, message: str, message_ja: str, field: str | None = None):
+        super().__init__(message, message_ja, field)
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, str | None]:
+        """Describe the error, including which rule was broken."""
+        return {**super().to_dict(), "reason": self.reason}
+
+
+class RoomNotFound(BookingError):
+    """No room has the given id, name or alias."""
+
+    code = "room_not_found"
+    field = "room-id"
+
+    def __init__(self, room: str):
+        super().__init__(f"Unknown room: {room!r}.", f"会議室「{room}」が見つかりません。")
+        self.room = room
+
+
+class ReservationNotFound(BookingError):
+    """No reservation has the given id."""
+
+    code = "reservation_not_found"
+    field = "id"
+
+    def __init__(self, reservation_id: int):
+        super().__init__(
+            f"Reservation {reservation_id} does not exist.",
+            f"予約 {reservation_id} は存在しません。",
+        )
+        self.reservation_id = reservation_id
+
+
+class SlotTaken(BookingError):
+    """The room is already booked for (part of) the requested time."""
+
+    code = "slot_taken"
+    field = "start-time"
+
+    def __init__(self, room_id: str, conflicting_id: int | None = None, room_name: str = ""):
+        label = room_name or f"Room {room_id}"
+        label_ja = room_name or f"会議室 {room_id}"
+        super().__init__(
+            f"{label} is already booked at that time.",
+            f"{label_ja} はその時間すでに予約されています。",
+        )
+        self.room_id = room_id
+        self.conflicting_id = conflicting_id
+
+
+class NotOwner(BookingError):
+    """Only the person who booked (or an admin) may change or cancel a reservation."""
+
+    code = "not_owner"
+    field = "id"
+
+    def __init__(self, reservation_id: int):
+        super().__init__(
+            f"Only the person who booked reservation {reservation_id} can change it.",
+            f"予約 {reservation_id} を変更・取消できるのは予約した本人だけです。",
+        )
+        self.reservation_id = reservation_id
+
+
+class AlreadyCancelled(BookingError):
+    """The reservation was cancelled before."""
+
+    code = "already_cancelled"
+    field = "id"
+
+    def __init__(self, reservation_id: int):
+        super().__init__(
+            f"Reservation {reservation_id} is already cancelled.",
+            f"予約 {reservation_id} はすでに取り消されています。",
+        )
+        self.reservation_id = reservation_id
+
+
+class InvalidInput(BookingError):
+    """A request field is missing or malformed."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, message: str, message_ja: str):
+        super().__init__(f"{field}: {message}", f"{field}: {message_ja}", field)

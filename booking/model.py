@@ -1,0 +1,91 @@
+"""Rooms, reservations and half-open time slots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    """Refuse naive datetimes: every instant in the domain carries its offset."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+
+
+@dataclass(frozen=True)
+class TimeSlot:
+    """A half-open interval [start, end) of aware instants."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        _require_aware(self.start, "start")
+        _require_aware(self.end, "end")
+
+    @property
+    def duration(self) -> timedelta:
+        """Length of the slot."""
+        return self.end - self.start
+
+    def overlaps(self, other: TimeSlot) -> bool:
+        """True when the two slots share any instant; touching ends do not overlap."""
+        return self.start < other.end and other.start < self.end
+
+    def in_utc(self) -> TimeSlot:
+        """The same slot expressed in UTC."""
+        return TimeSlot(self.start.astimezone(UTC), self.end.astimezone(UTC))
+
+
+@dataclass(frozen=True)
+class Room:
+    """A bookable meeting room."""
+
+    id: str
+    name: str
+    capacity: int
+    aliases: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    floor: str | None = None
+
+    def has_equipment(self, wanted: tuple[str, ...] | list[str]) -> bool:
+        """True when the room offers every wanted item (case-insensitive)."""
+        have = {item.casefold() for item in self.equipment}
+        return all(item.casefold() in have for item in wanted)
+
+    def answers_to(self, text: str) -> bool:
+        """True when text is this room's id, name or one of its aliases (case-insensitive)."""
+        key = text.strip().casefold()
+        names = (self.id, self.name, *self.aliases)
+        return any(key == name.casefold() for name in names)
+
+
+@dataclass
+class Reservation:
+    """A booking of one room by one person for one slot."""
+
+    room_id: str
+    owner_id: str
+    slot: TimeSlot
+    title: str = ""
+    id: int | None = None
+    active: bool = True
+    created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    source: str = "api"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def start(self) -> datetime:
+        """Start instant."""
+        return self.slot.start
+
+    @property
+    def end(self) -> datetime:
+        """End instant (exclusive)."""
+        return self.slot.end
+
+    def cancelled(self, by: str, at: datetime) -> Reservation:
+        """A copy of this reservation marked cancelled."""
+        return replace(self, active=False, cancelled_at=at, cancelled_by=by)

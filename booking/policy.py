@@ -1,0 +1,111 @@
+"""The booking rules of an office: hours, lengths, window and granularity (all configurable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from booking.clock import JST, local
+from booking.errors import InvalidReservation
+from booking.model import TimeSlot
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Rules every new or changed reservation must satisfy."""
+
+    tz: ZoneInfo = JST
+    max_duration: timedelta = timedelta(hours=4)
+    booking_window: timedelta = timedelta(days=90)
+    granularity_minutes: int = 5
+    business_hours: tuple[time, time] | None = (time(7), time(22))
+
+    def validate(self, slot: TimeSlot, now: datetime) -> None:
+        """Raise InvalidReservation naming the first rule the slot breaks."""
+        for check in (
+            self._check_order,
+            self._check_past,
+            self._check_length,
+            self._check_window,
+            self._check_granularity,
+            self._check_hours,
+        ):
+            check(slot, now)
+
+    def _check_order(self, slot: TimeSlot, now: datetime) -> None:
+        if slot.end <= slot.start:
+            raise InvalidReservation(
+                "end_before_start",
+                "The end time must be after the start time.",
+                "終了時刻は開始時刻より後にしてください。",
+                "end-time",
+            )
+
+    def _check_past(self, slot: TimeSlot, now: datetime) -> None:
+        if slot.start < now:
+            raise InvalidReservation(
+                "in_past",
+                "That time has already passed; choose a time in the future.",
+                "過去の時間は予約できません。これからの時間を指定してください。",
+                "start-time",
+            )
+
+    def _check_length(self, slot: TimeSlot, now: datetime) -> None:
+        if slot.duration > self.max_duration:
+            hours = self.max_duration / timedelta(hours=1)
+            raise InvalidReservation(
+                "too_long",
+                f"A reservation can last at most {hours:g} hours.",
+                f"1回の予約は最長{hours:g}時間までです。",
+                "end-time",
+            )
+
+    def _check_window(self, slot: TimeSlot, now: datetime) -> None:
+        if slot.start > now + self.booking_window:
+            days = self.booking_window.days
+            raise InvalidReservation(
+                "too_far_ahead",
+                f"Rooms can be booked at most {days} days ahead.",
+                f"予約できるのは{days}日先までです。",
+                "date",
+            )
+
+    def _check_granularity(self, slot: TimeSlot, now: datetime) -> None:
+        step = self.granularity_minutes
+        for name, instant in (("start-time", slot.start), ("end-time", slot.end)):
+            wall = local(instant, self.tz)
+            if wall.second or wall.microsecond or wall.minute % step:
+                raise InvalidReservation(
+                    "off_granularity",
+                    f"Times must be on a {step}-minute boundary (e.g. 14:00, 14:{step:02d}).",
+                    f"時刻は{step}分単位で指定してください（例: 14:00、14:{step:02d}）。",
+                    name,
+                )
+
+    def _check_hours(self, slot: TimeSlot, now: datetime) -> None:
+        if self.business_hours is None:
+            return
+        opens, closes = self.business_hours
+        start, end = local(slot.start, self.tz), local(slot.end, self.tz)
+        same_day = start.date() == end.date()
+        if start.time() < opens or not same_day or end.time() > closes:
+            span = f"{opens:%H:%M}–{closes:%H:%M}"
+            raise InvalidReservation(
+                "outside_hours",
+                f"Rooms can be booked only between {span} (Japan time).",
+                f"予約できるのは{span}（日本時間）の間だけです。",
+                "start-time" if start.time() < opens else "end-time",
+            )
+
+
+def parse_business_hours(text: str) -> tuple[time, time] | None:
+    """Parse '07:00-22:00'; an empty value or '24h' means around the clock."""
+    text = text.strip()
+    if text.lower() in ("", "24h", "any", "none"):
+        return None
+    opens, _, closes = text.partition("-")
+    start, end = time.fromisoformat(opens.strip()), time.fromisoformat(closes.strip())
+    if end <= start:
+        raise ValueError(f"business hours must open before they close: {text!r}")
+    return start, end

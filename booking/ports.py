@@ -1,0 +1,74 @@
+"""Ports: what the use cases need from storage, as abstract classes and protocols."""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from booking.model import Reservation, Room
+
+
+class RoomRepository(Protocol):
+    """Read access to rooms."""
+
+    def list(self) -> list[Room]:
+        """All rooms, ordered by id."""
+        ...
+
+    def get(self, room_id: str) -> Room | None:
+        """The room with this exact id."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    """Storage of reservations."""
+
+    def add(self, reservation: Reservation) -> Reservation:
+        """Store a new reservation and return it with its id."""
+        ...
+
+    def get(self, reservation_id: int, *, for_update: bool = False) -> Reservation | None:
+        """The reservation with this id (locked for update when asked)."""
+        ...
+
+    def save(self, reservation: Reservation) -> None:
+        """Persist changes to an existing reservation."""
+        ...
+
+    def active_between(
+        self, start: datetime, end: datetime, room_id: str | None = None
+    ) -> list[Reservation]:
+        """Active reservations overlapping [start, end), ordered by start."""
+        ...
+
+    def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
+        """Active reservations of one person that have not ended yet, soonest first."""
+        ...
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """One transaction over the repositories; commit explicitly, roll back on exit."""
+
+    rooms: RoomRepository
+    reservations: ReservationRepository
+
+    def __enter__(self) -> AbstractUnitOfWork:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make the work durable (raises SlotTaken when the database refuses an overlap)."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None:
+        """Discard uncommitted work."""

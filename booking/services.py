@@ -1,0 +1,166 @@
+"""Use cases: small verbs over a unit of work. The current time is always passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from booking.clock import at, day_bounds
+from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
+from booking.model import Reservation, Room, TimeSlot
+from booking.policy import Policy
+from booking.ports import AbstractUnitOfWork
+
+
+@dataclass(frozen=True)
+class RoomDay:
+    """One room's reservations on one day, with the free gaps between them."""
+
+    room: Room
+    reservations: list[Reservation]
+    free: list[TimeSlot]
+
+
+def resolve_room(uow: AbstractUnitOfWork, text: str) -> Room:
+    """The room whose id, name or alias is text; RoomNotFound otherwise."""
+    room = uow.rooms.get(text.strip())
+    if room is not None:
+        return room
+    for candidate in uow.rooms.list():
+        if candidate.answers_to(text):
+            return candidate
+    raise RoomNotFound(text)
+
+
+def create_reservation(
+    uow: AbstractUnitOfWork,
+    policy: Policy,
+    *,
+    room: str,
+    start: datetime,
+    end: datetime,
+    owner_id: str,
+    now: datetime,
+    title: str = "",
+    source: str = "api",
+) -> Reservation:
+    """Book a room for [start, end) if every rule allows it and nobody holds the slot."""
+    slot = TimeSlot(start, end).in_utc()
+    with uow:
+        found = resolve_room(uow, room)
+        policy.validate(slot, now)
+        clash = uow.reservations.active_between(slot.start, slot.end, found.id)
+        if clash:
+            raise SlotTaken(found.id, clash[0].id, found.name)
+        reservation = Reservation(
+            room_id=found.id,
+            owner_id=owner_id,
+            slot=slot,
+            title=title.strip(),
+            created_at=now,
+            source=source,
+        )
+        try:
+            saved = uow.reservations.add(reservation)
+        except SlotTaken:  # lost a race the database settled: name the room all the same
+            raise SlotTaken(found.id, room_name=found.name) from None
+        uow.commit()
+    return saved
+
+
+def cancel_reservation(
+    uow: AbstractUnitOfWork,
+    *,
+    reservation_id: int,
+    actor_id: str,
+    now: datetime,
+    admins: Iterable[str] = (),
+) -> Reservation:
+    """Cancel a reservation; only its owner or an admin may."""
+    with uow:
+        reservation = uow.reservations.get(reservation_id, for_update=True)
+        if reservation is None:
+            raise ReservationNotFound(reservation_id)
+        if actor_id != reservation.owner_id and actor_id not in set(admins):
+            raise NotOwner(reservation_id)
+        if not reservation.active:
+            raise AlreadyCancelled(reservation_id)
+        cancelled = reservation.cancelled(by=actor_id, at=now)
+        uow.reservations.save(cancelled)
+        uow.commit()
+    return cancelled
+
+
+def day_schedule(
+    uow: AbstractUnitOfWork, policy: Policy, *, day: date, room: str | None = None
+) -> list[RoomDay]:
+    """Each room's reservations on a local calendar day, with free gaps in business hours."""
+    start, end = day_bounds(day, policy.tz)
+    with uow:
+        rooms = [resolve_room(uow, room)] if room else uow.rooms.list()
+        only = rooms[0].id if room else None
+        booked = uow.reservations.active_between(start, end, only)
+    window = _open_window(policy, day)
+    days = []
+    for r in rooms:
+        mine = [b for b in booked if b.room_id == r.id]
+        days.append(RoomDay(r, mine, free_gaps(window, mine)))
+    return days
+
+
+def find_free_rooms(
+    uow: AbstractUnitOfWork,
+    policy: Policy,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    capacity: int | None = None,
+    equipment: Iterable[str] = (),
+) -> list[Room]:
+    """Rooms that could be booked for [start, end) and fit the capacity and equipment asked."""
+    slot = TimeSlot(start, end).in_utc()
+    policy.validate(slot, now)
+    wanted = tuple(equipment)
+    with uow:
+        rooms = uow.rooms.list()
+        taken = {r.room_id for r in uow.reservations.active_between(slot.start, slot.end)}
+    return [
+        r
+        for r in rooms
+        if r.id not in taken
+        and (capacity is None or r.capacity >= capacity)
+        and r.has_equipment(wanted)
+    ]
+
+
+def upcoming_for_user(
+    uow: AbstractUnitOfWork, *, owner_id: str, now: datetime, limit: int = 20
+) -> list[Reservation]:
+    """One person's reservations that have not ended yet, soonest first."""
+    with uow:
+        return uow.reservations.upcoming_for_owner(owner_id, now, limit)
+
+
+def _open_window(policy: Policy, day: date) -> TimeSlot:
+    """The part of a local day in which rooms can be booked."""
+    if policy.business_hours is None:
+        return TimeSlot(*day_bounds(day, policy.tz))
+    opens, closes = policy.business_hours
+    return TimeSlot(at(day, opens, policy.tz), at(day, closes, policy.tz)).in_utc()
+
+
+def free_gaps(window: TimeSlot, booked: list[Reservation]) -> list[TimeSlot]:
+    """The parts of the window not covered by any of the reservations."""
+    gaps: list[TimeSlot] = []
+    cursor = window.start
+    for r in sorted(booked, key=lambda b: b.start):
+        if r.start > cursor:
+            gaps.append(TimeSlot(cursor, min(r.start, window.end)))
+        cursor = max(cursor, r.end)
+        if cursor >= window.end:
+            break
+    if cursor < window.end:
+        gaps.append(TimeSlot(cursor, window.end))
+    return [g for g in gaps if g.end > g.start]

@@ -1,0 +1,1 @@
+"""The JSON API of the operations guide: /api/rooms and /api/reservations."""

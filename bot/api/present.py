@@ -1,0 +1,38 @@
+"""JSON shapes of rooms and reservations, with the operations guide's field names."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booking.clock import local
+from booking.model import Reservation, Room
+
+
+def room_json(room: Room) -> dict[str, Any]:
+    """A room as the API shows it."""
+    return {
+        "room-id": room.id,
+        "name": room.name,
+        "aliases": list(room.aliases),
+        "capacity": room.capacity,
+        "equipment": list(room.equipment),
+        "floor": room.floor,
+    }
+
+
+def reservation_json(reservation: Reservation, tz: ZoneInfo) -> dict[str, Any]:
+    """A reservation as the API shows it: local date and times plus ISO instants."""
+    start, end = local(reservation.start, tz), local(reservation.end, tz)
+    return {
+        "id": reservation.id,
+        "room-id": reservation.room_id,
+        "date": start.date().isoformat(),
+        "start-time": start.strftime("%H:%M"),
+        "end-time": end.strftime("%H:%M"),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "title": reservation.title,
+        "owner": reservation.owner_id,
+        "status": "active" if reservation.active else "cancelled",
+    }

@@ -1,0 +1,97 @@
+"""Command line: `python -m bot serve | db upgrade | rooms sync`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.settings import ConfigError, Settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command; config errors print one clear line."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = Settings.from_env()
+        command: Callable[[argparse.Namespace, Settings], int] = args.command
+        return command(args, settings)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per process or task."""
+    root = argparse.ArgumentParser(prog="python -m bot", description="Meeting-room bot")
+    sub = root.add_subparsers(required=True, metavar="command")
+    serve = sub.add_parser("serve", help="serve the web app under gunicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None)
+    serve.set_defaults(command=cmd_serve)
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        required=True, metavar="action"
+    )
+    db.add_parser("upgrade", help="apply migrations").set_defaults(command=cmd_db_upgrade)
+    rooms = sub.add_parser("rooms", help="rooms file").add_subparsers(
+        required=True, metavar="action"
+    )
+    rooms.add_parser("sync", help="load ROOMS_FILE into the database").set_defaults(
+        command=cmd_rooms_sync
+    )
+    return root
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Replace this process with gunicorn serving bot.wsgi:app."""
+    settings.check_production()
+    workers = args.workers or (2 if settings.is_development else os.cpu_count() or 1) * 2 + 1
+    argv = [
+        sys.executable, "-m", "gunicorn", "bot.wsgi:app",
+        "--bind", f"{args.host}:{args.port}",
+        "--workers", str(workers),
+        "--timeout", "30",
+        "--graceful-timeout", "20",
+        "--access-logfile", "-",
+    ]  # fmt: skip
+    conf = "deploy/gunicorn.conf.py"
+    if os.path.isfile(conf):
+        argv += ["--config", conf]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover - execv does not return
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply the Alembic migrations to DATABASE_URL."""
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    upgrade(make_engine(settings.database_url))
+    log.info("database schema is up to date")
+    return 0
+
+
+def cmd_rooms_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the rooms file into the database (idempotent)."""
+    from storage.engine import make_engine, make_session_factory
+    from storage.rooms_file import RoomsFileError, load_rooms, sync_rooms
+
+    try:
+        rooms = load_rooms(settings.rooms_file)
+    except RoomsFileError as error:
+        print(f"rooms file error: {error}", file=sys.stderr)
+        return 2
+    result = sync_rooms(make_session_factory(make_engine(settings.database_url)), rooms)
+    print(
+        f"rooms synced from {settings.rooms_file}: {result.added} added, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.retired} retired"
+    )
+    return 0

@@ -1,0 +1,170 @@
+"""Settings: the only reader of os.environ (and of a .env file when present)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from booking.policy import Policy, parse_business_hours
+
+DEFAULT_DATABASE_URL = "sqlite:///var/roombot.db"
+PRODUCTION_SECRETS = ("SECRET_KEY",)
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, read once at start-up."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    chat_history_ttl: int = 86400
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    tz: str = "Asia/Tokyo"
+    secret_key: str | None = None
+    flask_env: str = "production"
+    api_token: str | None = None
+    rooms_file: str = "rooms.yml"
+    log_dir: str = "logs"
+    max_duration_hours: float = 4
+    booking_window_days: int = 90
+    granularity_minutes: int = 5
+    business_hours: str = "07:00-22:00"
+    admins: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_development(self) -> bool:
+        """True when FLASK_ENV says development (the API then works without a token)."""
+        return self.flask_env.lower() in ("development", "dev")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone people see."""
+        return ZoneInfo(self.tz)
+
+    def policy(self) -> Policy:
+        """The booking rules these settings describe."""
+        return Policy(
+            tz=self.zone,
+            max_duration=timedelta(hours=self.max_duration_hours),
+            booking_window=timedelta(days=self.booking_window_days),
+            granularity_minutes=self.granularity_minutes,
+            business_hours=parse_business_hours(self.business_hours),
+        )
+
+    def check_production(self) -> None:
+        """Refuse to start in production without the secrets it needs."""
+        if self.is_development:
+            return
+        for name in PRODUCTION_SECRETS:
+            if not getattr(self, name.lower()):
+                raise ConfigError(f"{name} is required when FLASK_ENV={self.flask_env}")
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: str | None = ".env"
+    ) -> Settings:
+        """Read settings from the environment, falling back to a .env file."""
+        env: dict[str, str] = {}
+        if dotenv_path and Path(dotenv_path).is_file():
+            env.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+        return _parse(_Reader(env))
+
+
+class _Reader:
+    """Typed access to raw variables, raising ConfigError that names the variable."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or default
+
+    def number(self, name: str, default: float, cast: type = int) -> float:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = cast(raw)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+        if value <= 0:
+            raise ConfigError(f"{name} must be positive, got {raw!r}")
+        return float(value) if cast is float else int(value)
+
+
+def redis_url_from(read: _Reader) -> str | None:
+    """REDIS_URL, or one built from the guide's REDIS_HOST/PORT/DB/PASSWORD."""
+    url = read.text("REDIS_URL")
+    host = read.text("REDIS_HOST")
+    if url or not host:
+        return url
+    password = read.text("REDIS_PASSWORD")
+    auth = f":{quote(password, safe='')}@" if password else ""
+    port, db = read.text("REDIS_PORT", "6379"), read.text("REDIS_DB", "0")
+    return f"redis://{auth}{host}:{port}/{db}"
+
+
+def _parse(read: _Reader) -> Settings:
+    """Build Settings from raw variables."""
+    settings = Settings(
+        database_url=read.text("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
+        redis_url=redis_url_from(read),
+        chat_history_ttl=int(read.number("CHAT_HISTORY_TTL", 86400)),
+        openai_api_key=read.text("OPENAI_API_KEY"),
+        openai_base_url=read.text("OPENAI_BASE_URL"),
+        openai_model=read.text("OPENAI_MODEL", "gpt-4o-mini") or "gpt-4o-mini",
+        slack_bot_token=read.text("SLACK_BOT_TOKEN"),
+        slack_signing_secret=read.text("SLACK_SIGNING_SECRET"),
+        slack_app_token=read.text("SLACK_APP_TOKEN"),
+        slack_api_url=read.text("SLACK_API_URL", "https://slack.com/api/") or "",
+        tz=_zone_name(read.text("TZ", "Asia/Tokyo") or "Asia/Tokyo"),
+        secret_key=read.text("SECRET_KEY"),
+        flask_env=read.text("FLASK_ENV", "production") or "production",
+        api_token=read.text("API_TOKEN"),
+        rooms_file=read.text("ROOMS_FILE", "rooms.yml") or "rooms.yml",
+        log_dir=read.text("LOG_DIR", "logs") or "logs",
+        max_duration_hours=read.number("BOOKING_MAX_HOURS", 4, float),
+        booking_window_days=int(read.number("BOOKING_WINDOW_DAYS", 90)),
+        granularity_minutes=int(read.number("BOOKING_GRANULARITY_MINUTES", 5)),
+        business_hours=read.text("BUSINESS_HOURS", "07:00-22:00") or "",
+        admins=frozenset((read.text("ADMIN_USERS", "") or "").replace(",", " ").split()),
+    )
+    _validate(settings)
+    return settings
+
+
+def _zone_name(raw: str) -> str:
+    """Accept 'JST' (as people write it) and ':Asia/Tokyo' (POSIX form) for Asia/Tokyo."""
+    raw = raw.lstrip(":")
+    return "Asia/Tokyo" if raw.upper() in ("JST", "JST-9") else raw
+
+
+def _validate(settings: Settings) -> None:
+    """Check values that other modules would otherwise reject obscurely."""
+    try:
+        ZoneInfo(settings.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TZ is not a known time zone: {settings.tz!r}") from None
+    try:
+        settings.policy()
+    except ValueError as error:
+        raise ConfigError(f"BUSINESS_HOURS is malformed: {error}") from None

@@ -1,0 +1,41 @@
+"""The Flask application factory: blueprints for /health and /api, JSON errors."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+import health
+from bot import __version__
+from bot.api import errors as api_errors
+from bot.api.routes import create_blueprint as api_blueprint
+from bot.container import Container, build
+from bot.settings import Settings
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+    """Build the web app from settings (or a ready container, as tests do)."""
+    if container is None:
+        settings = settings or Settings.from_env()
+        settings.check_production()
+        container = build(settings)
+    app = Flask("bot")
+    app.config.update(
+        SECRET_KEY=container.settings.secret_key or "development-only",
+        JSON_AS_ASCII=False,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["roombot"] = container
+    api_errors.register(app)
+    app.register_blueprint(
+        health.create_blueprint(
+            container.check_database,
+            container.check_redis if container.redis is not None else None,
+            __version__,
+            container.policy.tz,
+        )
+    )
+    app.register_blueprint(api_blueprint(container))
+    return app

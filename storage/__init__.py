@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, unit of work, migrations and the rooms file."""

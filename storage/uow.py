@@ -1,0 +1,166 @@
+"""Repositories and the SQLAlchemy unit of work; database overlap refusals become SlotTaken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from booking.errors import SlotTaken
+from booking.model import Reservation, Room, TimeSlot
+from booking.ports import AbstractUnitOfWork
+from storage.models import ReservationRow, RoomRow
+
+OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
+SQLITE_OVERLAP_MESSAGE = "reservation_overlap"
+
+
+def is_overlap_error(error: IntegrityError) -> bool:
+    """True when the database refused a row because its slot overlaps another."""
+    if getattr(error.orig, "pgcode", None) == OVERLAP_SQLSTATE:
+        return True
+    return SQLITE_OVERLAP_MESSAGE in str(error.orig)
+
+
+@contextmanager
+def overlap_as_slot_taken(room_id: str) -> Iterator[None]:
+    """Translate the database's overlap refusal into the domain's SlotTaken."""
+    try:
+        yield
+    except IntegrityError as error:
+        if is_overlap_error(error):
+            raise SlotTaken(room_id) from None
+        raise
+
+
+def room_from_row(row: RoomRow) -> Room:
+    """Domain room from its row."""
+    return Room(
+        id=row.id,
+        name=row.name,
+        capacity=row.capacity,
+        aliases=tuple(row.aliases or ()),
+        equipment=tuple(row.equipment or ()),
+        floor=row.floor,
+    )
+
+
+def reservation_from_row(row: ReservationRow) -> Reservation:
+    """Domain reservation from its row."""
+    return Reservation(
+        id=row.id,
+        room_id=row.room_id,
+        owner_id=row.owner_id,
+        title=row.title,
+        slot=TimeSlot(row.start_at, row.end_at),
+        active=row.active,
+        source=row.source,
+        created_at=row.created_at,
+        cancelled_at=row.cancelled_at,
+        cancelled_by=row.cancelled_by,
+    )
+
+
+class SqlRoomRepository:
+    """Rooms in the database (retired rooms are hidden)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def list(self) -> list[Room]:
+        rows = self.session.scalars(select(RoomRow).where(~RoomRow.retired).order_by(RoomRow.id))
+        return [room_from_row(r) for r in rows]
+
+    def get(self, room_id: str) -> Room | None:
+        row = self.session.get(RoomRow, room_id)
+        return room_from_row(row) if row is not None and not row.retired else None
+
+
+class SqlReservationRepository:
+    """Reservations in the database."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, reservation: Reservation) -> Reservation:
+        row = ReservationRow(
+            room_id=reservation.room_id,
+            owner_id=reservation.owner_id,
+            title=reservation.title,
+            start_at=reservation.start,
+            end_at=reservation.end,
+            active=reservation.active,
+            source=reservation.source,
+            created_at=reservation.created_at or datetime.now(UTC),
+        )
+        self.session.add(row)
+        with overlap_as_slot_taken(reservation.room_id):
+            self.session.flush()
+        return reservation_from_row(row)
+
+    def get(self, reservation_id: int, *, for_update: bool = False) -> Reservation | None:
+        query = select(ReservationRow).where(ReservationRow.id == reservation_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).one_or_none()
+        return reservation_from_row(row) if row is not None else None
+
+    def save(self, reservation: Reservation) -> None:
+        row = self.session.get_one(ReservationRow, reservation.id)
+        row.title = reservation.title
+        row.start_at, row.end_at = reservation.start, reservation.end
+        row.active = reservation.active
+        row.cancelled_at, row.cancelled_by = reservation.cancelled_at, reservation.cancelled_by
+        with overlap_as_slot_taken(reservation.room_id):
+            self.session.flush()
+
+    def active_between(
+        self, start: datetime, end: datetime, room_id: str | None = None
+    ) -> list[Reservation]:
+        query = select(ReservationRow).where(
+            ReservationRow.active, ReservationRow.start_at < end, ReservationRow.end_at > start
+        )
+        if room_id is not None:
+            query = query.where(ReservationRow.room_id == room_id)
+        rows = self.session.scalars(query.order_by(ReservationRow.start_at, ReservationRow.id))
+        return [reservation_from_row(r) for r in rows]
+
+    def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
+        query = (
+            select(ReservationRow)
+            .where(
+                ReservationRow.active,
+                ReservationRow.owner_id == owner_id,
+                ReservationRow.end_at > now,
+            )
+            .order_by(ReservationRow.start_at)
+            .limit(limit)
+        )
+        return [reservation_from_row(r) for r in self.session.scalars(query)]
+
+
+class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
+    """A session per `with` block; nothing is written unless commit() is called."""
+
+    def __init__(self, session_factory: sessionmaker[Session]):
+        self.session_factory = session_factory
+
+    def __enter__(self) -> SqlAlchemyUnitOfWork:
+        self.session = self.session_factory()
+        self.rooms = SqlRoomRepository(self.session)
+        self.reservations = SqlReservationRepository(self.session)
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        super().__exit__(*args)  # type: ignore[arg-type]
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()  # overlaps were already refused at flush (immediate constraint)
+
+    def rollback(self) -> None:
+        self.session.rollback()
