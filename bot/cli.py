@@ -62,11 +62,37 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "--graceful-timeout", "20",
         "--access-logfile", "-",
     ]  # fmt: skip
+    print(banner(args.host, args.port, settings), file=sys.stderr, flush=True)
     conf = "deploy/gunicorn.conf.py"
     if os.path.isfile(conf):
         argv += ["--config", conf]
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
+
+
+def banner(host: str, port: int, settings: Settings) -> str:
+    """What a person starting the server needs: the URLs and a sample booking call."""
+    from datetime import datetime, timedelta
+
+    base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+    tomorrow = (datetime.now(settings.zone) + timedelta(days=1)).date().isoformat()
+    auth = "" if settings.is_development else ' -H "Authorization: Bearer $API_TOKEN"'
+    body = f'{{"room-id": "1", "date": "{tomorrow}", "start-time": "14:00", "end-time": "15:00"}}'
+    return "\n".join(
+        [
+            f"Room bot {settings.flask_env} on {base}  (database: {_backend(settings)})",
+            f"  health:       curl {base}/health",
+            f"  rooms:        curl{auth} {base}/api/rooms",
+            f"  reservations: curl{auth} '{base}/api/reservations?date={tomorrow}'",
+            f"  book:         curl{auth} -X POST {base}/api/reservations \\",
+            f"                  -H 'Content-Type: application/json' -d '{body}'",
+        ]
+    )
+
+
+def _backend(settings: Settings) -> str:
+    """The database kind, without credentials."""
+    return settings.database_url.split(":", 1)[0]
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

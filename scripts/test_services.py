@@ -158,13 +158,13 @@ def set_signal_handlers(handler: Callable[[int, FrameType | None], Any] | signal
 # --- installing packages -----------------------------------------------------------------
 
 
-def as_root(cmd: list[str]) -> list[str]:
-    """Return cmd prefixed so that it runs as root (directly or via sudo -n)."""
+def root_prefix(names: str) -> list[str]:
+    """Return the prefix that runs a command as root (nothing or sudo -n), or fail."""
     if os.geteuid() == 0:
-        return cmd
+        return []
     if shutil.which("sudo"):
-        return ["sudo", "-n", *cmd]
-    raise ServiceError(f"need root to run {cmd[0]!r}, but not root and sudo is unavailable")
+        return ["sudo", "-n"]
+    raise ServiceError(f"{names} missing; installing it needs root, but sudo is unavailable")
 
 
 def apt_install(packages: list[str]) -> None:
@@ -175,10 +175,10 @@ def apt_install(packages: list[str]) -> None:
             f"{names} missing and apt-get unavailable; install it or set "
             "TEST_DATABASE_URL / TEST_REDIS_URL"
         )
+    prefix = [*root_prefix(names), "env", "DEBIAN_FRONTEND=noninteractive"]
     say(f"installing {names} with apt-get")
-    env = ["env", "DEBIAN_FRONTEND=noninteractive"]
     for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
-        result = subprocess.run(as_root([*env, *cmd]), stdout=sys.stderr, check=False)
+        result = subprocess.run([*prefix, *cmd], stdout=sys.stderr, check=False)
         if result.returncode != 0:
             raise ServiceError(f"'{' '.join(cmd)}' failed (exit {result.returncode})")
 
@@ -437,18 +437,51 @@ def find_redis_server() -> str | None:
     return None
 
 
+def _reply_complete(reply: bytes) -> bool:
+    """Tell whether a buffered RESP reply (simple line or bulk string) is complete."""
+    head, sep, body = reply.partition(b"\r\n")
+    if not sep or not head.startswith(b"$"):
+        return bool(sep)
+    size = int(head[1:])
+    return size < 0 or len(body) >= size + 2
+
+
+def redis_query(port: int, command: str) -> bytes:
+    """Send one inline command to Redis on 127.0.0.1:port and return the raw reply."""
+    reply = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(command.encode() + b"\r\n")
+        while not _reply_complete(reply):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    return reply
+
+
 def redis_ping(port: int) -> bool:
     """Tell whether a Redis server on 127.0.0.1:port answers PING with +PONG."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
+        return redis_query(port, "PING").startswith(b"+PONG")
+    except (OSError, ValueError):
         return False
 
 
+def check_redis_owner(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    """Make sure the server answering on port is our child, not some other Redis."""
+    try:
+        match = re.search(rb"process_id:(\d+)", redis_query(port, "INFO server"))
+    except (OSError, ValueError):
+        match = None
+    if match is None or int(match.group(1)) != proc.pid:
+        raise ServiceError(
+            f"Redis failed to start: port {port} is answered by another server; "
+            f"log tail:\n{log_tail(log)}"
+        )
+
+
 def wait_for_redis(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    """Wait until Redis answers PING, or raise with its log tail."""
+    """Wait until our Redis answers PING, or raise with its log tail."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -457,6 +490,7 @@ def wait_for_redis(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
                 f"log tail:\n{log_tail(log)}"
             )
         if redis_ping(port):
+            check_redis_owner(proc, port, log)
             return
         time.sleep(0.05)
     raise ServiceError(

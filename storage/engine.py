@@ -43,6 +43,9 @@ def make_engine(url: str, **overrides: Any) -> Engine:
             "application_name": "roombot",
         },
     }
+    if "poolclass" in overrides:  # e.g. NullPool: sizing options do not apply
+        for key in ("pool_size", "max_overflow", "pool_timeout", "pool_recycle"):
+            options.pop(key)
     options.update(overrides)
     return create_engine(url, **options)
 

@@ -1,0 +1,96 @@
+"""Shared fixtures: real PostgreSQL and Redis from `make test`, fresh SQLite files, a fixed clock.
+
+A test that needs PostgreSQL or Redis fails (never skips) when the server is unreachable:
+`make test` starts throwaway servers and passes TEST_DATABASE_URL / TEST_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import Engine, text
+
+from booking.clock import JST
+from storage.engine import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.rooms_file import load_rooms, sync_rooms
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOMS_FILE = ROOT / "rooms.yml"
+NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)
+
+
+def _service_url(name: str) -> str:
+    """The URL of a required test service, or a failure that says how to provide it."""
+    url = os.environ.get(name)
+    if not url:
+        pytest.fail(f"{name} is not set: run the suite with `make test`, which starts the servers")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A reachable, migrated PostgreSQL database (fails the test when unreachable)."""
+    url = _service_url("TEST_DATABASE_URL")
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except Exception as error:
+        pytest.fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {type(error).__name__}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A reachable Redis server (fails the test when unreachable)."""
+    url = _service_url("TEST_REDIS_URL")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {type(error).__name__}")
+    return url
+
+
+def reset(engine: Engine) -> None:
+    """Empty the tables and load the example rooms."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE reservations, rooms RESTART IDENTITY CASCADE"))
+        else:
+            connection.execute(text("DELETE FROM reservations"))
+            connection.execute(text("DELETE FROM rooms"))
+    sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))
+
+
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh, migrated SQLite file under tmp_path."""
+    url = f"sqlite:///{tmp_path / 'roombot.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on SQLite and on real PostgreSQL, each starting with the example rooms."""
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    reset(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the parametrised database."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()

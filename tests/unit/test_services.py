@@ -1,0 +1,341 @@
+"""Use cases against the in-memory unit of work, with the current time passed in."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from booking import services
+from booking.clock import JST
+from booking.errors import (
+    AlreadyCancelled,
+    InvalidReservation,
+    NotOwner,
+    ReservationNotFound,
+    RoomNotFound,
+    SlotTaken,
+)
+from booking.model import Reservation, Room, TimeSlot
+from booking.policy import Policy
+from tests.unit.fake_uow import FakeUnitOfWork
+
+NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)
+DAY = date(2025, 9, 29)
+ROOMS = (
+    Room("1", "会議室A", 4, ("Room A", "A", "さくら", "Sakura"), ("monitor", "whiteboard")),
+    Room("2", "会議室B", 6, ("Room B", "B"), ("monitor", "whiteboard", "webcam")),
+    Room("3", "会議室C", 8, ("Room C", "C"), ("projector", "whiteboard", "webcam")),
+)
+POLICY = Policy()
+
+
+def jst(hour: int, minute: int = 0, *, day: date = DAY) -> datetime:
+    """An instant on a JST wall clock (default: the day after NOW)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
+
+
+def slot(start: int, end: int, *, day: date = DAY) -> TimeSlot:
+    """A whole-hour JST slot."""
+    return TimeSlot(jst(start, day=day), jst(end, day=day))
+
+
+def seeded(*rows: tuple[str, int, int] | Reservation) -> FakeUnitOfWork:
+    """A unit of work whose store already holds reservations (room, start hour, end hour)."""
+    made = [
+        r if isinstance(r, Reservation) else Reservation(r[0], "U1", slot(*r[1:])) for r in rows
+    ]
+    return FakeUnitOfWork(ROOMS, made)
+
+
+def book(
+    uow: FakeUnitOfWork,
+    room: str = "1",
+    start: int = 14,
+    end: int = 15,
+    owner: str = "U1",
+    policy: Policy = POLICY,
+) -> Reservation:
+    """Book through the service."""
+    return services.create_reservation(
+        uow, policy, room=room, start=jst(start), end=jst(end), owner_id=owner, now=NOW
+    )
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork(ROOMS)
+
+
+def test_create_stores_and_commits(uow: FakeUnitOfWork) -> None:
+    made = services.create_reservation(
+        uow, POLICY, room="1", start=jst(14), end=jst(15), owner_id="U1", now=NOW, title=" 定例 "
+    )
+    assert (made.id, made.room_id, made.owner_id, made.title) == (1, "1", "U1", "定例")
+    assert made.slot == slot(14, 15) and made.start.utcoffset() == timedelta(0)
+    assert made.created_at == NOW and made.active
+    assert uow.committed and uow.reservations.get(1) == made
+
+
+@pytest.mark.parametrize("text", ["1", "会議室A", "room a", "SAKURA", " さくら ", "a"])
+def test_create_resolves_room_by_id_name_or_alias(uow: FakeUnitOfWork, text: str) -> None:
+    assert book(uow, room=text).room_id == "1"
+
+
+def test_unknown_room_stores_nothing(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(RoomNotFound) as info:
+        book(uow, room="Room Z")
+    assert (info.value.room, info.value.field) == ("Room Z", "room-id")
+    assert uow.fake_reservations.rows == {} and not uow.committed
+
+
+def test_policy_violation_stores_nothing(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(InvalidReservation, match="at most 4 hours"):
+        book(uow, start=9, end=14)
+    assert uow.fake_reservations.rows == {} and not uow.committed
+
+
+def test_overlap_is_refused_naming_the_room(uow: FakeUnitOfWork) -> None:
+    first = book(uow, start=14, end=16)
+    book(uow, room="2", start=15, end=17)
+    with pytest.raises(SlotTaken) as info:
+        book(uow, room="会議室A", start=15, end=17)
+    assert (info.value.room_id, info.value.conflicting_id) == ("1", first.id)
+    assert "会議室A" in info.value.message and "会議室A" in info.value.message_ja
+    assert [r.room_id for r in uow.fake_reservations.rows.values()] == ["1", "2"]
+    assert uow.commits == 2
+
+
+def test_lost_race_in_the_database_is_slot_taken(
+    uow: FakeUnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the pre-check misses a concurrent booking, add() refuses and the room is still named."""
+    book(uow)
+    monkeypatch.setattr(uow.fake_reservations, "active_between", lambda *a, **k: [])
+    with pytest.raises(SlotTaken, match="会議室A") as info:
+        book(uow, start=14, end=15, owner="U2")
+    assert info.value.conflicting_id is None
+    assert len(uow.fake_reservations.rows) == 1 and uow.commits == 1
+
+
+def test_back_to_back_and_other_rooms_are_allowed(uow: FakeUnitOfWork) -> None:
+    book(uow, start=14, end=15)
+    book(uow, start=15, end=16)
+    book(uow, start=13, end=14)
+    book(uow, room="2", start=14, end=15)
+    assert len(uow.fake_reservations.rows) == 4
+
+
+def test_cancelled_slot_can_be_booked_again(uow: FakeUnitOfWork) -> None:
+    first = book(uow)
+    services.cancel_reservation(uow, reservation_id=first.id or 0, actor_id="U1", now=NOW)
+    again = book(uow, owner="U2")
+    assert again.id != first.id and again.owner_id == "U2"
+
+
+def test_across_midnight_appears_on_both_days() -> None:
+    policy = Policy(business_hours=None)
+    uow = FakeUnitOfWork(ROOMS)
+    made = services.create_reservation(
+        uow,
+        policy,
+        room="1",
+        start=jst(23),
+        end=jst(1, day=DAY + timedelta(days=1)),
+        owner_id="U1",
+        now=NOW,
+    )
+    today = services.day_schedule(uow, policy, day=DAY, room="1")[0]
+    tomorrow = services.day_schedule(uow, policy, day=DAY + timedelta(days=1), room="1")[0]
+    assert [r.id for r in today.reservations] == [r.id for r in tomorrow.reservations] == [made.id]
+    assert today.free == [TimeSlot(jst(0), jst(23))]
+    assert tomorrow.free == [TimeSlot(made.end, jst(0, day=DAY + timedelta(days=2)))]
+
+
+def test_owner_cancels() -> None:
+    uow = seeded(("1", 14, 15))
+    done = services.cancel_reservation(uow, reservation_id=1, actor_id="U1", now=NOW)
+    assert (done.active, done.cancelled_by, done.cancelled_at) == (False, "U1", NOW)
+    assert uow.committed and uow.reservations.get(1) == done
+
+
+def test_someone_else_cannot_cancel() -> None:
+    uow = seeded(("1", 14, 15))
+    with pytest.raises(NotOwner):
+        services.cancel_reservation(
+            uow, reservation_id=1, actor_id="U2", now=NOW, admins=["UADMIN"]
+        )
+    row = uow.reservations.get(1)
+    assert row is not None and row.active and row.cancelled_by is None and not uow.committed
+
+
+def test_admin_overrides_ownership() -> None:
+    uow = seeded(("1", 14, 15))
+    done = services.cancel_reservation(
+        uow, reservation_id=1, actor_id="UADMIN", now=NOW, admins=["UADMIN"]
+    )
+    assert (done.active, done.cancelled_by, done.owner_id) == (False, "UADMIN", "U1")
+
+
+def test_cancel_unknown_or_twice(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(ReservationNotFound) as info:
+        services.cancel_reservation(uow, reservation_id=99, actor_id="U1", now=NOW)
+    assert info.value.reservation_id == 99
+    book(uow)
+    services.cancel_reservation(uow, reservation_id=1, actor_id="U1", now=NOW)
+    with pytest.raises(AlreadyCancelled):
+        services.cancel_reservation(uow, reservation_id=1, actor_id="U1", now=NOW)
+
+
+def test_day_schedule_all_rooms_or_one() -> None:
+    uow = (
+        seeded(
+            ("1", 9, 10),
+            ("2", 9, 10),
+            (
+                "1",
+                9,
+                10,
+            ),
+        )
+        if False
+        else seeded(("1", 9, 10), ("2", 12, 13))
+    )
+    days = services.day_schedule(uow, POLICY, day=DAY)
+    assert [d.room.id for d in days] == ["1", "2", "3"]
+    assert [[r.room_id for r in d.reservations] for d in days] == [["1"], ["2"], []]
+    assert days[2].free == [slot(7, 22)]
+    only = services.day_schedule(uow, POLICY, day=DAY, room="Room B")
+    assert [(d.room.id, len(d.reservations)) for d in only] == [("2", 1)]
+
+
+@pytest.mark.parametrize(
+    ("booked", "gaps"),
+    [
+        ([(9, 10), (10, 11), (13, 14)], [(7, 9), (11, 13), (14, 22)]),
+        ([(7, 8), (21, 22)], [(8, 21)]),
+        ([(7, 11), (11, 15), (15, 19), (19, 22)], []),
+    ],
+    ids=["back-to-back", "edges", "full"],
+)
+def test_day_schedule_free_gaps(booked: list[tuple[int, int]], gaps: list[tuple[int, int]]) -> None:
+    uow = seeded(*[("1", s, e) for s, e in booked])
+    day = services.day_schedule(uow, POLICY, day=DAY, room="1")[0]
+    assert day.free == [slot(s, e) for s, e in gaps]
+    assert [r.start for r in day.reservations] == sorted(r.start for r in day.reservations)
+
+
+def test_day_schedule_uses_the_jst_day() -> None:
+    """08:00 JST on the 30th is 23:00 UTC on the 29th, yet it belongs to the 30th."""
+    uow = seeded(
+        (
+            "1",
+            8,
+            9,
+        )
+        if False
+        else Reservation("1", "U1", slot(8, 9, day=date(2025, 9, 30)))
+    )
+    on_30 = services.day_schedule(uow, POLICY, day=date(2025, 9, 30), room="1")[0]
+    on_29 = services.day_schedule(uow, POLICY, day=DAY, room="1")[0]
+    assert [r.id for r in on_30.reservations] == [1] and on_29.reservations == []
+    assert on_29.free == [slot(7, 22)]
+
+
+def test_day_schedule_hides_cancelled() -> None:
+    uow = seeded(("1", 9, 10))
+    services.cancel_reservation(uow, reservation_id=1, actor_id="U1", now=NOW)
+    assert services.day_schedule(uow, POLICY, day=DAY, room="1")[0].reservations == []
+
+
+def free_ids(uow: FakeUnitOfWork, start: int = 14, end: int = 15, **filters: object) -> list[str]:
+    """Ids of the rooms find_free_rooms offers."""
+    rooms = services.find_free_rooms(
+        uow, POLICY, start=jst(start), end=jst(end), now=NOW, **filters
+    )  # type: ignore[arg-type]
+    return [r.id for r in rooms]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, ["1", "2", "3"]),
+        ({"capacity": 6}, ["2", "3"]),
+        ({"capacity": 9}, []),
+        ({"equipment": ["WebCam"]}, ["2", "3"]),
+        ({"equipment": ["projector", "WEBCAM"], "capacity": 2}, ["3"]),
+        ({"equipment": ["microphone"]}, []),
+    ],
+)
+def test_find_free_rooms_filters(
+    uow: FakeUnitOfWork, filters: dict[str, object], expected: list[str]
+) -> None:
+    assert free_ids(uow, **filters) == expected
+
+
+def test_find_free_rooms_excludes_booked_rooms() -> None:
+    uow = seeded(("2", 14, 15), ("3", 9, 10))
+    assert free_ids(uow, 14, 16) == ["1", "3"]
+    assert free_ids(uow, 15, 16) == ["1", "2", "3"]
+    services.cancel_reservation(uow, reservation_id=1, actor_id="U1", now=NOW)
+    assert free_ids(uow, 14, 16) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "reason"), [(5, 6, "outside_hours"), (15, 14, "end_before_start")]
+)
+def test_find_free_rooms_applies_the_policy(
+    uow: FakeUnitOfWork, start: int, end: int, reason: str
+) -> None:
+    with pytest.raises(InvalidReservation) as info:
+        free_ids(uow, start, end)
+    assert info.value.reason == reason
+
+
+def test_upcoming_for_user() -> None:
+    yesterday = date(2025, 9, 27)
+    uow = seeded(
+        Reservation("1", "U1", slot(16, 17)),
+        Reservation("2", "U1", slot(9, 10)),
+        Reservation("3", "U1", slot(11, 12), active=False),
+        Reservation("1", "U1", slot(9, 10, day=yesterday)),
+        Reservation("2", "U1", TimeSlot(jst(9, day=NOW.date()), jst(11, day=NOW.date()))),
+        Reservation("3", "U2", slot(8, 9)),
+    )
+    mine = services.upcoming_for_user(uow, owner_id="U1", now=NOW)
+    assert [r.id for r in mine] == [5, 2, 1]
+    assert [r.id for r in services.upcoming_for_user(uow, owner_id="U1", now=NOW, limit=2)] == [
+        5,
+        2,
+    ]
+
+
+WINDOW = slot(7, 22)
+
+
+@pytest.mark.parametrize(
+    ("booked", "gaps"),
+    [
+        ([], [(7, 22)]),
+        ([(10, 12), (11, 13)], [(7, 10), (13, 22)]),
+        ([(11, 13), (10, 12)], [(7, 10), (13, 22)]),
+        ([(10, 14), (11, 12)], [(7, 10), (14, 22)]),
+        ([(5, 9)], [(9, 22)]),
+        ([(20, 23)], [(7, 20)]),
+        ([(6, 23)], []),
+        ([(1, 3), (22, 23)], [(7, 22)]),
+    ],
+    ids=[
+        "empty",
+        "overlapping",
+        "unsorted",
+        "nested",
+        "before-open",
+        "after-close",
+        "all",
+        "outside",
+    ],
+)
+def test_free_gaps(booked: list[tuple[int, int]], gaps: list[tuple[int, int]]) -> None:
+    rows = [Reservation("1", "U1", slot(s, e)) for s, e in booked]
+    assert services.free_gaps(WINDOW, rows) == [slot(s, e) for s, e in gaps]
