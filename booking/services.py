@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from booking.clock import at, day_bounds
@@ -79,17 +79,56 @@ def cancel_reservation(
 ) -> Reservation:
     """Cancel a reservation; only its owner or an admin may."""
     with uow:
-        reservation = uow.reservations.get(reservation_id, for_update=True)
-        if reservation is None:
-            raise ReservationNotFound(reservation_id)
-        if actor_id != reservation.owner_id and actor_id not in set(admins):
-            raise NotOwner(reservation_id)
-        if not reservation.active:
-            raise AlreadyCancelled(reservation_id)
+        reservation = _owned_active(uow, reservation_id, actor_id, admins)
         cancelled = reservation.cancelled(by=actor_id, at=now)
         uow.reservations.save(cancelled)
         uow.commit()
     return cancelled
+
+
+def change_reservation(
+    uow: AbstractUnitOfWork,
+    policy: Policy,
+    *,
+    reservation_id: int,
+    actor_id: str,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    room: str | None = None,
+    admins: Iterable[str] = (),
+) -> Reservation:
+    """Move, extend or re-room a reservation; the same rules apply as to a new one."""
+    with uow:
+        current = _owned_active(uow, reservation_id, actor_id, admins)
+        target = resolve_room(uow, room) if room else None
+        room_id = target.id if target else current.room_id
+        slot = TimeSlot(start or current.start, end or current.end).in_utc()
+        policy.validate(slot, now)
+        clash = [
+            r for r in uow.reservations.active_between(slot.start, slot.end, room_id)
+            if r.id != current.id
+        ]  # fmt: skip
+        if clash:
+            raise SlotTaken(room_id, clash[0].id, target.name if target else "")
+        moved = replace(current, room_id=room_id, slot=slot)
+        uow.reservations.save(moved)
+        uow.commit()
+    return moved
+
+
+def _owned_active(
+    uow: AbstractUnitOfWork, reservation_id: int, actor_id: str, admins: Iterable[str]
+) -> Reservation:
+    """The active reservation, if the actor owns it (or is an admin)."""
+    reservation = uow.reservations.get(reservation_id, for_update=True)
+    if reservation is None:
+        raise ReservationNotFound(reservation_id)
+    if actor_id != reservation.owner_id and actor_id not in set(admins):
+        raise NotOwner(reservation_id)
+    if not reservation.active:
+        raise AlreadyCancelled(reservation_id)
+    return reservation
 
 
 def day_schedule(

@@ -37,6 +37,10 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None)
     serve.set_defaults(command=cmd_serve)
+    chat = sub.add_parser("chat", help="talk to the assistant in this console")
+    chat.add_argument("--user", default="console", help="acting user id")
+    chat.add_argument("--session", default=None, help="conversation id (default: new)")
+    chat.set_defaults(command=cmd_chat)
     db = sub.add_parser("db", help="database schema").add_subparsers(
         required=True, metavar="action"
     )
@@ -93,6 +97,28 @@ def banner(host: str, port: int, settings: Settings) -> str:
 def _backend(settings: Settings) -> str:
     """The database kind, without credentials."""
     return settings.database_url.split(":", 1)[0]
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """A console conversation with the same assistant the other surfaces use."""
+    import uuid
+
+    from bot.assistant.conversation import ChatRequest
+    from bot.container import build
+
+    container = build(settings)
+    session = f"console:{args.session or uuid.uuid4().hex[:12]}"
+    mode = "model " + settings.openai_model if container.model else "offline assistant"
+    print(f"Room bot chat ({mode}); empty line or Ctrl-D to quit.", file=sys.stderr)
+    while True:
+        try:
+            line = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not line:
+            break
+        print(container.assistant.reply(ChatRequest(session, args.user, line)).text)
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import redis
 from sqlalchemy import Engine, text
 
 from booking.policy import Policy
+from bot.assistant.agent import Agent
+from bot.assistant.llm import ChatModel, OpenAIChatModel
+from bot.assistant.offline import OfflineAssistant
+from bot.assistant.tools import ToolContext
 from bot.settings import Settings
 from storage.engine import make_engine, make_session_factory
+from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.uow import SqlAlchemyUnitOfWork
 
 Clock = Callable[[], datetime]
@@ -39,6 +45,31 @@ class Container:
 
     def __post_init__(self) -> None:
         self.session_factory = make_session_factory(self.engine)
+
+    def tool_context(self, user_id: str, now: datetime) -> ToolContext:
+        """The tools' view of one verified request."""
+        return ToolContext(self.uow, self.policy, user_id, now, self.settings.admins)
+
+    @cached_property
+    def history(self) -> ChatHistory:
+        """Chat history: Redis when configured, else in this process; outages degrade softly."""
+        ttl = self.settings.chat_history_ttl
+        inner = RedisChatHistory(self.redis, ttl) if self.redis else MemoryChatHistory(ttl)
+        return ResilientHistory(inner)
+
+    @cached_property
+    def model(self) -> ChatModel | None:
+        """The LLM, when an API key is configured."""
+        s = self.settings
+        if not s.openai_api_key:
+            return None
+        return OpenAIChatModel(s.openai_api_key, s.openai_model, s.openai_base_url)
+
+    @cached_property
+    def assistant(self) -> Agent:
+        """The assistant every surface talks to."""
+        offline = OfflineAssistant(self.tool_context, self.clock, self.history)
+        return Agent(self.model, self.history, self.tool_context, offline, self.clock)
 
     def check_database(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""

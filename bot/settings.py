@@ -98,7 +98,7 @@ class _Reader:
         value = self.env.get(name, "").strip()
         return value or default
 
-    def number(self, name: str, default: float, cast: type = int) -> float:
+    def number(self, name: str, default: float, cast: type = int, top: float = 1e6) -> float:
         raw = self.text(name)
         if raw is None:
             return default
@@ -106,8 +106,8 @@ class _Reader:
             value = cast(raw)
         except ValueError:
             raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-        if value <= 0:
-            raise ConfigError(f"{name} must be positive, got {raw!r}")
+        if not 0 < value <= top:  # also refuses nan and inf
+            raise ConfigError(f"{name} must be a positive number up to {top:g}, got {raw!r}")
         return float(value) if cast is float else int(value)
 
 
@@ -128,7 +128,7 @@ def _parse(read: _Reader) -> Settings:
     settings = Settings(
         database_url=read.text("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
         redis_url=redis_url_from(read),
-        chat_history_ttl=int(read.number("CHAT_HISTORY_TTL", 86400)),
+        chat_history_ttl=int(read.number("CHAT_HISTORY_TTL", 86400, top=90 * 86400)),
         openai_api_key=read.text("OPENAI_API_KEY"),
         openai_base_url=read.text("OPENAI_BASE_URL"),
         openai_model=read.text("OPENAI_MODEL", "gpt-4o-mini") or "gpt-4o-mini",
@@ -142,9 +142,9 @@ def _parse(read: _Reader) -> Settings:
         api_token=read.text("API_TOKEN"),
         rooms_file=read.text("ROOMS_FILE", "rooms.yml") or "rooms.yml",
         log_dir=read.text("LOG_DIR", "logs") or "logs",
-        max_duration_hours=read.number("BOOKING_MAX_HOURS", 4, float),
-        booking_window_days=int(read.number("BOOKING_WINDOW_DAYS", 90)),
-        granularity_minutes=int(read.number("BOOKING_GRANULARITY_MINUTES", 5)),
+        max_duration_hours=read.number("BOOKING_MAX_HOURS", 4, float, top=24 * 7),
+        booking_window_days=int(read.number("BOOKING_WINDOW_DAYS", 90, top=3650)),
+        granularity_minutes=int(read.number("BOOKING_GRANULARITY_MINUTES", 5, top=24 * 60)),
         business_hours=read.text("BUSINESS_HOURS", "07:00-22:00") or "",
         admins=frozenset((read.text("ADMIN_USERS", "") or "").replace(",", " ").split()),
     )

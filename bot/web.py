@@ -7,6 +7,7 @@ from flask import Flask
 import health
 from bot import __version__
 from bot.api import errors as api_errors
+from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
 from bot.container import Container, build
 from bot.settings import Settings
@@ -38,4 +39,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         )
     )
     app.register_blueprint(api_blueprint(container))
+    app.register_blueprint(chat_blueprint(container))
     return app

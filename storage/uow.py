@@ -111,7 +111,7 @@ class SqlReservationRepository:
 
     def save(self, reservation: Reservation) -> None:
         row = self.session.get_one(ReservationRow, reservation.id)
-        row.title = reservation.title
+        row.title, row.room_id = reservation.title, reservation.room_id
         row.start_at, row.end_at = reservation.start, reservation.end
         row.active = reservation.active
         row.cancelled_at, row.cancelled_by = reservation.cancelled_at, reservation.cancelled_by

@@ -33,7 +33,7 @@ def parse_new_reservation(body: Any, tz: ZoneInfo) -> NewReservation:
     day = parse_date(required(body, "date"), "date")
     start = parse_time(required(body, "start-time"), "start-time")
     end = parse_time(required(body, "end-time"), "end-time")
-    end_day = day + timedelta(days=1) if end == time(0) and start != time(0) else day
+    end_day = day + timedelta(days=1) if end == time(0) else day  # 24:00 / 00:00 = next midnight
     return NewReservation(
         room=room,
         start=at(day, start, tz),

@@ -1,0 +1,56 @@
+"""POST /api/chat: the assistant over JSON, one conversation per sessionId."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, request
+
+from booking.errors import InvalidInput
+from bot.api.present import reservation_json
+from bot.api.routes import API_USER, check_token
+from bot.assistant.conversation import ChatRequest
+from bot.container import Container
+
+SESSION_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+MAX_MESSAGE = 4000
+
+
+def create_blueprint(container: Container) -> Blueprint:
+    """The /api/chat blueprint."""
+    bp = Blueprint("chat", __name__, url_prefix="/api")
+    bp.before_request(lambda: check_token(container))
+
+    @bp.post("/chat")
+    def chat() -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise InvalidInput("body", "send a JSON object.", "JSON オブジェクトを送ってください。")
+        message, session = body.get("message"), body.get("sessionId")
+        if not isinstance(message, str) or not message.strip():
+            raise InvalidInput("message", "is required.", "必須項目です。")
+        if len(message) > MAX_MESSAGE:
+            raise InvalidInput(
+                "message",
+                f"must be at most {MAX_MESSAGE} characters.",
+                f"{MAX_MESSAGE}文字以内です。",
+            )
+        if not isinstance(session, str) or not SESSION_RE.match(session):
+            raise InvalidInput(
+                "sessionId",
+                "is required: 1-128 letters, digits or _ . : @ -.",
+                "必須です（英数字と _ . : @ - で1〜128文字）。",
+            )
+        user = request.headers.get("X-Acting-User", API_USER).strip() or API_USER
+        reply = container.assistant.reply(ChatRequest(f"api:{session}", user, message.strip()))
+        return jsonify(
+            {
+                "reply": reply.text,
+                "sessionId": session,
+                "language": reply.lang,
+                "source": reply.source,
+                "reservations": [reservation_json(r, container.policy.tz) for r in reply.created],
+            }
+        )
+
+    return bp

@@ -1,0 +1,1 @@
+"""The offline assistant: understanding requests without an LLM."""

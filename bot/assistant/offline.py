@@ -1,0 +1,144 @@
+"""The offline assistant: understands common requests without a model and drives the same tools.
+
+Used when OPENAI_API_KEY is absent and when the model cannot be reached. It never guesses a
+missing room or time: it says what it understood and asks for the rest. When its previous reply
+was a question, the next message completes the earlier request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.assistant import offline_texts as t
+from bot.assistant.conversation import ChatReply, ChatRequest
+from bot.assistant.tools import ToolContext, run_tool
+from bot.assistant.understand import Understood, understand
+from storage.history import ChatHistory
+
+
+class OfflineAssistant:
+    """Rule-based understanding of booking requests in Japanese and English."""
+
+    def __init__(
+        self,
+        context: Callable[[str, datetime], ToolContext],
+        clock: Callable[[], datetime],
+        history: ChatHistory,
+    ):
+        self.context, self.clock, self.history = context, clock, history
+
+    def reply(self, request: ChatRequest, lang: str) -> ChatReply:
+        """Understand, act through the tools, answer in the user's language."""
+        now = self.clock()
+        ctx = self.context(request.user_id, now)
+        with ctx.uow() as uow:
+            rooms = uow.rooms.list()
+        past = self.history.load(request.session)
+        heard = understand(request.text, now, rooms)
+        heard = merge(_pending(past, now, rooms), heard)
+        lang = "en" if lang == "en" else "ja"
+        text = Handler(ctx, heard, lang).answer()
+        turn = [{"role": "user", "content": request.text}, {"role": "assistant", "content": text}]
+        self.history.append(request.session, turn)
+        return ChatReply(text, lang, list(ctx.created), "offline")  # type: ignore[arg-type]
+
+
+def _pending(past: list[dict[str, Any]], now: datetime, rooms: list[Any]) -> Understood | None:
+    """The earlier request, when the assistant's last reply asked a question about it."""
+    if len(past) < 2 or past[-1].get("role") != "assistant":
+        return None
+    if not str(past[-1].get("content", "")).rstrip().endswith(("?", "？")):
+        return None
+    users = [m for m in past if m.get("role") == "user"]
+    return understand(str(users[-1].get("content", "")), now, rooms) if users else None
+
+
+def merge(earlier: Understood | None, now: Understood) -> Understood:
+    """Complete an earlier request with what the new message adds (new values win)."""
+    if earlier is None or now.intent not in ("unknown", earlier.intent):
+        return now
+    changes = {
+        f.name: getattr(now, f.name)
+        for f in dataclasses.fields(now)
+        if getattr(now, f.name) not in (None, (), "unknown") and f.name != "lang"
+    }
+    if now.end is not None or now.duration is not None:  # a new end replaces both old forms
+        changes.setdefault("end", None)
+        changes.setdefault("duration", None)
+    return dataclasses.replace(earlier, **changes, lang=now.lang)
+
+
+class Handler:
+    """Turns one understood request into tool calls and a reply."""
+
+    def __init__(self, ctx: ToolContext, heard: Understood, lang: str):
+        self.ctx, self.heard, self.lang = ctx, heard, lang
+
+    def call(self, name: str, **args: Any) -> dict[str, Any]:
+        """Run a tool exactly as the model would."""
+        clean = {k: v for k, v in args.items() if v is not None}
+        return run_tool(self.ctx, name, json.dumps(clean, default=str))
+
+    def answer(self) -> str:
+        """The reply for the understood intent."""
+        handlers = {
+            "book": self.book,
+            "free": self.free,
+            "schedule": self.schedule,
+            "mine": self.mine,
+            "cancel": self.cancel,
+        }
+        return handlers.get(self.heard.intent, self.help)()
+
+    def times(self) -> dict[str, Any]:
+        """The time arguments of the request."""
+        h = self.heard
+        end = h.end_time()
+        return {
+            "date": h.day,
+            "start_time": h.start,
+            "end_time": end.strftime("%H:%M") if end else None,
+        }
+
+    def book(self) -> str:
+        missing = self.heard.missing_for_booking()
+        if missing == ["room"]:
+            found = self.call("find_free_rooms", **self.times(), **self._needs())
+            return t.pick_room(self.lang, self.heard, found)
+        if missing:
+            return t.ask(self.lang, self.heard, missing)
+        result = self.call(
+            "create_reservation", room=self.heard.room_id, **self.times(), title=self.heard.title
+        )
+        return t.booked(self.lang, result)
+
+    def free(self) -> str:
+        missing = [m for m in self.heard.missing_for_booking() if m != "room"]
+        if missing:
+            return t.ask(self.lang, self.heard, missing)
+        found = self.call("find_free_rooms", **self.times(), **self._needs())
+        return t.free_rooms(self.lang, self.heard, found)
+
+    def schedule(self) -> str:
+        day = self.heard.day or self.ctx.now.astimezone(self.ctx.policy.tz).date()
+        return t.schedule(self.lang, self.call("get_schedule", date=day, room=self.heard.room_id))
+
+    def mine(self) -> str:
+        return t.mine(self.lang, self.call("list_my_reservations"))
+
+    def cancel(self) -> str:
+        if self.heard.reservation_id is None:
+            return t.which_to_cancel(self.lang, self.call("list_my_reservations"))
+        return t.cancelled(
+            self.lang, self.call("cancel_reservation", reservation_id=self.heard.reservation_id)
+        )
+
+    def help(self) -> str:
+        return t.help_text(self.lang, self.heard)
+
+    def _needs(self) -> dict[str, Any]:
+        return {"capacity": self.heard.capacity, "equipment": list(self.heard.equipment) or None}

@@ -1,0 +1,1 @@
+"""Fake Slack and OpenAI HTTP servers for tests that run the real clients."""

@@ -1,0 +1,640 @@
+"""A fake Slack Web API on a local port that refuses what Slack refuses.
+
+Point the real client at it: ``WebClient(token="xoxb-test-token", base_url=fake.url)``.
+Every request is recorded as a `Call`; `fail_next` scripts rate limits and outages. Messages
+posted through the fake are kept, so `conversations.replies`, `chat.update` and `chat.delete`
+see them; `add_message` seeds messages written by people.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+DEFAULT_TOKEN = "xoxb-test-token"
+BOT_USER_ID, BOT_ID, TEAM_ID, APP_ID = "UBOT", "BBOT", "T1", "AFAKE"
+MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, MAX_TEXT, MAX_MESSAGE_TEXT = 50, 100, 3000, 40000
+FIRST_TS = 1_700_000_000
+JSON_ARGS = ("blocks", "view", "attachments", "metadata")
+USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
+DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
+
+Args = dict[str, Any]
+Answer = tuple[int, dict[str, Any], dict[str, str]]
+
+
+class Refusal(Exception):
+    """An `ok: false` answer, raised from anywhere inside a method."""
+
+    def __init__(self, error: str, *messages: str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = list(messages)
+
+    def body(self) -> dict[str, Any]:
+        """Render the body Slack would send."""
+        body: dict[str, Any] = {"ok": False, "error": self.error}
+        if self.messages:
+            body["response_metadata"] = {"messages": self.messages}
+        return body
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received, and what it answered."""
+
+    method: str
+    args: Args
+    headers: dict[str, str]
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the call succeeded."""
+        return self.status == 200 and bool(self.response.get("ok"))
+
+    def header(self, name: str) -> str | None:
+        """Return a request header, ignoring case."""
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+@dataclass
+class _Failure:
+    """A scripted failure for the next calls of one method."""
+
+    method: str
+    status: int
+    retry_after: int | None
+    error: str
+    times: int
+
+    def answer(self) -> Answer:
+        """Render the failure as an HTTP answer."""
+        headers = {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
+        return self.status, {"ok": False, "error": self.error}, headers
+
+
+def validate_blocks(blocks: Any, limit: int, error: str = "invalid_blocks") -> None:
+    """Raise the Refusal Slack would answer unless `blocks` is acceptable Block Kit."""
+    if not isinstance(blocks, list):
+        raise Refusal("invalid_blocks_format", "blocks must be a JSON array")
+    if len(blocks) > limit:
+        raise Refusal(error, f"no more than {limit} items allowed [json-pointer:/blocks]")
+    for index, block in enumerate(blocks):
+        problem = block_problem(block)
+        if problem:
+            raise Refusal(error, f"{problem} [json-pointer:/blocks/{index}]")
+
+
+def block_problem(block: Any) -> str | None:
+    """Describe why Slack would refuse one block, or return None."""
+    if not isinstance(block, dict):
+        return "a block must be a JSON object"
+    try:
+        parsed = Block.parse(block)
+        data = parsed.to_dict() if parsed is not None else None
+    except Exception as error:  # slack_sdk raises SlackObjectFormationError and others
+        return str(error)
+    if data is None:
+        return f"unsupported block type {block.get('type')!r}"
+    return _text_problem(block) or _lost(block, data, "")
+
+
+def _text_problem(node: Any) -> str | None:
+    """Find an empty or over-long text object anywhere under `node`."""
+    if isinstance(node, list):
+        return next(filter(None, map(_text_problem, node)), None)
+    if not isinstance(node, dict):
+        return None
+    if node.get("type") in ("mrkdwn", "plain_text"):
+        text = node.get("text")
+        if not isinstance(text, str) or not text:
+            return "text must be more than 0 characters"
+        if len(text) > MAX_TEXT:
+            return f"text must be less than {MAX_TEXT + 1} characters"
+    return next(filter(None, map(_text_problem, node.values())), None)
+
+
+def _lost(original: Any, parsed: Any, pointer: str) -> str | None:
+    """Name the first part of `original` that slack_sdk dropped or changed (unknown to it)."""
+    if isinstance(original, dict) and isinstance(parsed, dict):
+        for key, value in original.items():
+            if key not in parsed:
+                return f"unsupported or invalid element at {pointer}/{key}"
+            problem = _lost(value, parsed[key], f"{pointer}/{key}")
+            if problem:
+                return problem
+        return None
+    if isinstance(original, list) and isinstance(parsed, list) and len(original) == len(parsed):
+        pairs = enumerate(zip(original, parsed, strict=True))
+        return next(filter(None, (_lost(o, p, f"{pointer}/{i}") for i, (o, p) in pairs)), None)
+    return None if original == parsed else f"unsupported or invalid value at {pointer or '/'}"
+
+
+def validate_view(raw: Any, types: tuple[str, ...]) -> dict[str, Any]:
+    """Return the view as a dict, or raise the Refusal Slack would answer."""
+    view = _loads(raw)
+    if not isinstance(view, dict):
+        raise Refusal("invalid_arguments", "view must be a JSON object")
+    if view.get("type") not in types:
+        raise Refusal("invalid_arguments", f"view type must be one of {', '.join(types)}")
+    validate_blocks(view.get("blocks", []), MAX_VIEW_BLOCKS, "invalid_arguments")
+    try:
+        View(**view).to_dict()
+    except Exception as error:  # slack_sdk raises SlackObjectFormationError, TypeError
+        raise Refusal("invalid_arguments", str(error)) from error
+    return view
+
+
+def parse_args(query: str, content_type: str, raw: bytes) -> Args:
+    """Merge query-string and body parameters (form, multipart or JSON) into one dict."""
+    args: Args = dict(parse_qsl(query, keep_blank_values=True))
+    if content_type.startswith("application/json"):
+        body = json.loads(raw or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("a JSON body must be an object")
+        args.update(body)
+    elif content_type.startswith("multipart/form-data"):
+        args.update(_multipart(content_type, raw))
+    else:
+        args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    return {key: _loads(value) if key in JSON_ARGS else value for key, value in args.items()}
+
+
+def _multipart(content_type: str, raw: bytes) -> Args:
+    """Parse a multipart/form-data body; file parts stay bytes."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + raw)
+    fields: Args = {}
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True) or b""
+        name = str(part.get_param("name", header="content-disposition"))
+        fields[name] = payload if part.get_filename() else payload.decode("utf-8", "replace")
+    return fields
+
+
+def _loads(value: Any) -> Any:
+    """Decode a JSON string argument; leave anything else (or bad JSON) as it is."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _truthy(value: Any) -> bool:
+    """Read a boolean the way Slack reads form and JSON arguments."""
+    return value in (True, 1, "1", "true", "True")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Hand one HTTP request to the fake and write its answer."""
+
+    fake: FakeSlack
+
+    def do_POST(self) -> None:
+        """Serve a POST (every Web API method)."""
+        self._serve()
+
+    def do_GET(self) -> None:
+        """Serve a GET (query-string arguments)."""
+        self._serve()
+
+    def _serve(self) -> None:
+        """Parse, answer, write."""
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            args: Args | None = parse_args(url.query, self.headers.get("Content-Type", ""), raw)
+        except ValueError:
+            args = None
+        status, body, headers = self.fake.receive(url.path, args, dict(self.headers.items()))
+        data = json.dumps(body, ensure_ascii=False).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout); nothing to tell it
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet; the fake records requests instead."""
+
+
+class FakeSlack:
+    """A Slack Web API on 127.0.0.1 that records every call and refuses what Slack refuses.
+
+    `channels=None` knows every id starting with C, D or G; `locales` maps user ids to the
+    locale `users.info` reports (default ja-JP) when asked with `include_locale`.
+    """
+
+    def __init__(
+        self,
+        *,
+        tokens: Iterable[str] = (DEFAULT_TOKEN,),
+        channels: Iterable[str] | None = None,
+        locales: Mapping[str, str] | None = None,
+    ) -> None:
+        self.valid_tokens = set(tokens)
+        self.channels = None if channels is None else set(channels)
+        self.locales = dict(locales or {})
+        self._cond = threading.Condition(threading.RLock())
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._ts = self._view_seq = 0
+        self._methods: dict[str, Callable[[Args], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.update": self._update_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.delete": self._delete_message,
+            "views.open": self._open_view,
+            "views.push": self._open_view,
+            "views.publish": self._publish_view,
+            "views.update": self._update_view,
+            "users.info": self._user_info,
+            "conversations.replies": self._replies,
+            "conversations.open": self._open_conversation,
+            "assistant.threads.setStatus": self._set_status,
+        }
+        self.reset()
+
+    # lifecycle
+
+    def start(self) -> Self:
+        """Listen on a free port in a daemon thread."""
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening (idempotent)."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def origin(self) -> str:
+        """Return `http://127.0.0.1:PORT`."""
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def url(self) -> str:
+        """Return the Web API base URL, as `WebClient(base_url=...)` takes it."""
+        return f"{self.origin}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """Return a response_url whose posts are recorded as method 'response_url'."""
+        return f"{self.origin}/response/{name}"
+
+    # scripting and seeding
+
+    def reset(self) -> None:
+        """Forget calls, scripted failures, messages, views and opened DMs (keep the config)."""
+        with self._cond:
+            self._calls: list[Call] = []
+            self._failures: list[_Failure] = []
+            self._messages: dict[str, list[dict[str, Any]]] = {}
+            self._views: dict[str, dict[str, Any]] = {}
+            self._dms: set[str] = set()
+            self._cond.notify_all()
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` ('*' for any) with this HTTP failure."""
+        code = error or DEFAULT_ERRORS.get(status)
+        if code is None:
+            raise ValueError(f"give an error code for status {status}")
+        with self._cond:
+            self._failures.append(_Failure(method, status, retry_after, code, times))
+
+    def add_message(
+        self, channel: str, text: str, *, user: str = "U0HUMAN", thread_ts: str | None = None
+    ) -> str:
+        """Seed a message written by a person; return its ts."""
+        with self._cond:
+            return self._store(channel, {"text": text, "thread_ts": thread_ts}, user)["ts"]
+
+    # recording
+
+    @property
+    def calls(self) -> list[Call]:
+        """Return every call so far, oldest first."""
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Return the calls of one method."""
+        with self._cond:
+            return [call for call in self._calls if call.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Return a copy of the messages the channel holds now."""
+        with self._cond:
+            return copy.deepcopy(self._messages.get(channel, []))
+
+    def view(self, view_id: str) -> dict[str, Any] | None:
+        """Return a copy of an opened or published view."""
+        with self._cond:
+            return copy.deepcopy(self._views.get(view_id))
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until `predicate()` holds (re-checked after every request) or raise."""
+        with self._cond:
+            if not self._cond.wait_for(predicate, timeout):
+                seen = [call.method for call in self._calls]
+                raise TimeoutError(f"FakeSlack: condition not met in {timeout}s; calls: {seen}")
+
+    def wait_for_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `method` was called `count` times; return its calls."""
+        self.wait_for(lambda: len(self.calls_to(method)) >= count, timeout)
+        return self.calls_to(method)
+
+    # answering
+
+    def receive(self, path: str, args: Args | None, headers: dict[str, str]) -> Answer:
+        """Answer one HTTP request and record it; `args` is None for an unparsable body."""
+        with self._cond:
+            if path.startswith("/api/"):
+                method = path.removeprefix("/api/")
+                answer = self._api(method, args, headers)
+            elif path.startswith("/response/"):
+                method, answer = "response_url", self._respond(args)
+            else:
+                method, answer = path, (404, {"ok": False, "error": "not_found"}, {})
+            body = copy.deepcopy(answer[1])
+            self._calls.append(Call(method, args or {}, headers, answer[0], body, path))
+            self._cond.notify_all()
+            return answer
+
+    def _api(self, method: str, args: Args | None, headers: dict[str, str]) -> Answer:
+        """Answer a Web API call: a scripted failure, or the method's own answer."""
+        failure = self._take_failure(method)
+        if failure is not None:
+            return failure.answer()
+        try:
+            if args is None:
+                raise Refusal("invalid_json")
+            handler = self._methods.get(method)
+            if handler is None:
+                raise Refusal("unknown_method")
+            self._authenticate(args, headers)
+            return 200, handler(args), {}
+        except Refusal as refusal:
+            return 200, refusal.body(), {}
+
+    def _respond(self, args: Args | None) -> Answer:
+        """Answer a post to a response_url."""
+        try:
+            if args is None:
+                raise Refusal("invalid_json")
+            if "blocks" in args:
+                validate_blocks(args["blocks"], MAX_MESSAGE_BLOCKS)
+            return 200, {"ok": True}, {}
+        except Refusal as refusal:
+            return 400, refusal.body(), {}
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        """Consume one scripted failure for `method`, if any."""
+        for failure in self._failures:
+            if failure.method in (method, "*"):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    def _authenticate(self, args: Args, headers: dict[str, str]) -> None:
+        """Accept a known bearer token (or `token` argument) only."""
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
+        token = token or args.get("token")
+        if not token:
+            raise Refusal("not_authed")
+        if token not in self.valid_tokens:
+            raise Refusal("invalid_auth")
+
+    def _channel(self, args: Args, key: str = "channel") -> str:
+        """Return a known channel id from the arguments, or refuse."""
+        channel = str(args.get(key) or "")
+        known = channel in self._dms or (
+            channel[:1] in ("C", "D", "G") if self.channels is None else channel in self.channels
+        )
+        if not channel or not known:
+            raise Refusal("channel_not_found")
+        return channel
+
+    def _next_ts(self) -> str:
+        """Return a unique, increasing message ts."""
+        self._ts += 100
+        return f"{FIRST_TS + self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
+
+    def _find(self, channel: str, ts: Any) -> dict[str, Any] | None:
+        """Return the stored message with this ts."""
+        return next((m for m in self._messages.get(channel, []) if m["ts"] == str(ts)), None)
+
+    def _store(self, channel: str, args: Args, user: str = BOT_USER_ID) -> dict[str, Any]:
+        """Keep a new message in the channel (and count it as a reply to its parent)."""
+        message: dict[str, Any] = {"type": "message", "user": user, "team": TEAM_ID}
+        message |= {"text": args.get("text") or "", "ts": self._next_ts()}
+        if user == BOT_USER_ID:
+            message |= {"bot_id": BOT_ID, "app_id": APP_ID}
+        message |= {k: args[k] for k in ("blocks", "attachments", "metadata") if args.get(k)}
+        parent = self._find(channel, args.get("thread_ts")) if args.get("thread_ts") else None
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
+        if parent is not None:
+            parent |= {"thread_ts": parent["ts"], "latest_reply": message["ts"]}
+            parent["reply_count"] = parent.get("reply_count", 0) + 1
+        self._messages.setdefault(channel, []).append(message)
+        return message
+
+    def _check_message(self, args: Args) -> None:
+        """Refuse a message without content, with too long a text, or with invalid blocks."""
+        if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
+            raise Refusal("no_text")
+        if len(str(args.get("text") or "")) > MAX_MESSAGE_TEXT:
+            raise Refusal("msg_too_long")
+        if args.get("blocks") is not None:
+            validate_blocks(args["blocks"], MAX_MESSAGE_BLOCKS)
+
+    def _own_message(self, args: Args, error: str) -> tuple[str, dict[str, Any]]:
+        """Return the channel and the bot's own message the arguments point at."""
+        channel = self._channel(args)
+        message = self._find(channel, args.get("ts"))
+        if message is None:
+            raise Refusal("message_not_found")
+        if message["user"] != BOT_USER_ID:
+            raise Refusal(error)
+        return channel, message
+
+    # methods
+
+    def _auth_test(self, args: Args) -> dict[str, Any]:
+        """Describe the bot."""
+        return {
+            "ok": True,
+            "url": "https://fake.slack.com/",
+            "team": "Fake Team",
+            "user": "roombot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, args: Args) -> dict[str, Any]:
+        """Post a message; a user id as channel posts to that user's DM, as Slack does."""
+        channel = str(args.get("channel") or "")
+        if USER_ID.match(channel):
+            self._dms.add(channel := f"D{channel}")
+        channel = self._channel({"channel": channel})
+        self._check_message(args)
+        message = self._store(channel, args)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _update_message(self, args: Args) -> dict[str, Any]:
+        """Replace the text and blocks of one of the bot's messages."""
+        channel, message = self._own_message(args, "cant_update_message")
+        self._check_message(args)
+        message |= {k: args[k] for k in ("text", "blocks", "attachments") if k in args}
+        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        ts, text = message["ts"], message.get("text") or ""
+        return {"ok": True, "channel": channel, "ts": ts, "text": text, "message": message}
+
+    def _post_ephemeral(self, args: Args) -> dict[str, Any]:
+        """Show a message to one user (not kept in the channel's history)."""
+        self._channel(args)
+        if not USER_ID.match(str(args.get("user") or "")):
+            raise Refusal("user_not_found")
+        self._check_message(args)
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _delete_message(self, args: Args) -> dict[str, Any]:
+        """Delete one of the bot's messages."""
+        channel, message = self._own_message(args, "cant_delete_message")
+        self._messages[channel].remove(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"]}
+
+    def _open_view(self, args: Args) -> dict[str, Any]:
+        """Open (or push) a modal."""
+        if not args.get("trigger_id"):
+            raise Refusal("invalid_arguments", "missing required field: trigger_id")
+        return {"ok": True, "view": self._save_view(validate_view(args.get("view"), ("modal",)))}
+
+    def _publish_view(self, args: Args) -> dict[str, Any]:
+        """Publish a Home tab."""
+        if not USER_ID.match(str(args.get("user_id") or "")):
+            raise Refusal("invalid_arguments", "missing required field: user_id")
+        return {"ok": True, "view": self._save_view(validate_view(args.get("view"), ("home",)))}
+
+    def _update_view(self, args: Args) -> dict[str, Any]:
+        """Replace an opened view, found by view_id or external_id."""
+        wanted = args.get("view_id") or args.get("external_id")
+        old = next((v for v in self._views.values() if wanted in (v["id"], v["external_id"])), None)
+        if not wanted or old is None:
+            raise Refusal("not_found")
+        if args.get("hash") and args["hash"] != old["hash"]:
+            raise Refusal("hash_conflict")
+        view = validate_view(args.get("view"), (old["type"],))
+        return {"ok": True, "view": self._save_view(view, old["id"])}
+
+    def _save_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        """Keep a view with the fields Slack adds to it."""
+        self._view_seq += 1
+        view_id = view_id or f"V{self._view_seq:010d}"
+        defaults = {"private_metadata": "", "callback_id": "", "external_id": ""}
+        saved = defaults | view | {"id": view_id, "team_id": TEAM_ID, "app_id": APP_ID}
+        saved |= {"bot_id": BOT_ID, "hash": f"{self._view_seq}.fakehash", "root_view_id": view_id}
+        saved |= {"state": {"values": {}}, "previous_view_id": None}
+        self._views[view_id] = saved
+        return saved
+
+    def _user_info(self, args: Args) -> dict[str, Any]:
+        """Describe a user in Tokyo; the locale only with include_locale, as Slack does."""
+        user_id = str(args.get("user") or "")
+        if not USER_ID.match(user_id):
+            raise Refusal("user_not_found")
+        profile = {"real_name": f"User {user_id}", "display_name": user_id.lower()}
+        user: dict[str, Any] = {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower()}
+        user |= {"real_name": profile["real_name"], "deleted": False, "profile": profile}
+        user |= {"is_bot": user_id == BOT_USER_ID, "tz": "Asia/Tokyo"}
+        user |= {"tz_label": "Japan Standard Time", "tz_offset": 32400}
+        if _truthy(args.get("include_locale")):
+            user["locale"] = self.locales.get(user_id, "ja-JP")
+        return {"ok": True, "user": user}
+
+    def _replies(self, args: Args) -> dict[str, Any]:
+        """Return a thread: its parent and every reply, oldest first."""
+        channel = self._channel(args)
+        parent = self._find(channel, args.get("ts"))
+        if parent is None:
+            raise Refusal("thread_not_found")
+        root = parent.get("thread_ts") or parent["ts"]
+        thread = [m for m in self._messages[channel] if root in (m["ts"], m.get("thread_ts"))]
+        thread.sort(key=lambda m: float(m["ts"]))
+        return {"ok": True, "messages": thread, "has_more": False}
+
+    def _open_conversation(self, args: Args) -> dict[str, Any]:
+        """Open a DM ('D' + user id) or a group DM ('G' + user ids)."""
+        users = args.get("users")
+        ids = users if isinstance(users, list) else str(users or "").split(",")
+        ids = [str(u).strip() for u in ids if str(u).strip()]
+        if not ids:
+            if args.get("channel"):
+                return {"ok": True, "channel": {"id": self._channel(args)}}
+            raise Refusal("users_list_not_supplied")
+        if not all(USER_ID.match(u) for u in ids):
+            raise Refusal("user_not_found")
+        channel = f"D{ids[0]}" if len(ids) == 1 else "G" + "".join(ids)
+        self._dms.add(channel)
+        return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel}}
+
+    def _set_status(self, args: Args) -> dict[str, Any]:
+        """Accept an assistant thread status."""
+        self._channel(args, "channel_id")
+        if not args.get("thread_ts") or "status" not in args:
+            raise Refusal("invalid_arguments", "missing required field: thread_ts or status")
+        return {"ok": True}

@@ -1,0 +1,166 @@
+"""Settings.from_env (the only reader of the environment) and storage URL normalisation."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from booking.policy import Policy
+from bot.settings import ConfigError, Settings
+from storage.engine import normalise_url
+
+
+def load(**env: str) -> Settings:
+    """Settings from exactly these variables, ignoring any .env file."""
+    return Settings.from_env(env, dotenv_path=None)
+
+
+def test_defaults() -> None:
+    settings = load()
+    assert settings.database_url == "sqlite:///var/roombot.db"
+    assert (settings.flask_env, settings.tz, settings.redis_url) == (
+        "production",
+        "Asia/Tokyo",
+        None,
+    )
+    assert (settings.chat_history_ttl, settings.admins) == (86400, frozenset())
+    assert not settings.is_development
+    assert settings.policy() == Policy()
+
+
+def test_redis_url_wins_over_parts() -> None:
+    settings = load(REDIS_URL="redis://cache:6379/3", REDIS_HOST="other", REDIS_PORT="1")
+    assert settings.redis_url == "redis://cache:6379/3"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"REDIS_HOST": "redis.local"}, "redis://redis.local:6379/0"),
+        (
+            {
+                "REDIS_HOST": "r",
+                "REDIS_PORT": "6380",
+                "REDIS_DB": "2",
+                "REDIS_PASSWORD": "p@ss/w:rd",
+            },
+            "redis://:p%40ss%2Fw%3Ard@r:6380/2",
+        ),
+        ({"REDIS_PORT": "6380", "REDIS_PASSWORD": "x"}, None),
+        ({}, None),
+    ],
+    ids=["host-only", "all-parts", "no-host", "none"],
+)
+def test_redis_url_from_the_guides_parts(env: dict[str, str], expected: str | None) -> None:
+    assert load(**env).redis_url == expected
+
+
+def test_chat_history_ttl_is_parsed() -> None:
+    assert load(CHAT_HISTORY_TTL=" 3600 ").chat_history_ttl == 3600
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1.5", "0"])
+def test_bad_chat_history_ttl_is_named(value: str) -> None:
+    with pytest.raises(ConfigError, match="CHAT_HISTORY_TTL"):
+        load(CHAT_HISTORY_TTL=value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("JST", "Asia/Tokyo"), ("jst", "Asia/Tokyo"), (":Asia/Tokyo", "Asia/Tokyo"), ("UTC", "UTC")],
+)
+def test_tz_names(value: str, expected: str) -> None:
+    assert load(TZ=value).tz == expected
+
+
+@pytest.mark.parametrize("value", ["Mars/Olympus_Mons", "../etc/passwd", "JST+9"])
+def test_unknown_tz_is_named(value: str) -> None:
+    with pytest.raises(ConfigError, match="TZ"):
+        load(TZ=value)
+
+
+@pytest.mark.parametrize("value", ["7am-10pm", "07:00", "22:00-07:00"])
+def test_malformed_business_hours_is_named(value: str) -> None:
+    with pytest.raises(ConfigError, match="BUSINESS_HOURS"):
+        load(BUSINESS_HOURS=value)
+
+
+def test_policy_follows_the_settings() -> None:
+    policy = load(
+        BUSINESS_HOURS="24h",
+        BOOKING_MAX_HOURS="2.5",
+        BOOKING_WINDOW_DAYS="30",
+        BOOKING_GRANULARITY_MINUTES="15",
+        TZ="UTC",
+    ).policy()
+    assert policy.business_hours is None and str(policy.tz) == "UTC"
+    assert (policy.max_duration, policy.booking_window) == (timedelta(hours=2.5), timedelta(30))
+    assert policy.granularity_minutes == 15
+    assert load(BUSINESS_HOURS="09:00-18:00").policy().business_hours == (time(9), time(18))
+
+
+@pytest.mark.parametrize("value", ["inf", "1e12"])
+def test_huge_max_hours_is_a_config_error(value: str) -> None:
+    """Non-finite or absurdly large numbers are refused, naming the variable."""
+    with pytest.raises(ConfigError, match="BOOKING_MAX_HOURS"):
+        load(BOOKING_MAX_HOURS=value)
+
+
+def test_huge_booking_window_is_a_config_error() -> None:
+    """A window that would overflow timedelta is refused, naming the variable."""
+    with pytest.raises(ConfigError, match="BOOKING_WINDOW_DAYS"):
+        load(BOOKING_WINDOW_DAYS="99999999999")
+
+
+def test_nan_max_hours_names_its_variable() -> None:
+    """NaN is refused by the variable's own check, not blamed on BUSINESS_HOURS."""
+    with pytest.raises(ConfigError, match="BOOKING_MAX_HOURS"):
+        load(BOOKING_MAX_HOURS="nan")
+
+
+def test_production_requires_secret_key() -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load().check_production()
+    load(SECRET_KEY="s3cret").check_production()
+
+
+@pytest.mark.parametrize("env_name", ["development", "dev", "Development"])
+def test_development_needs_no_secret_key(env_name: str) -> None:
+    settings = load(FLASK_ENV=env_name)
+    assert settings.is_development
+    settings.check_production()
+
+
+def test_dotenv_is_read_but_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SECRET_KEY=from-file\nOPENAI_MODEL=file-model\nTZ=JST\n", encoding="utf-8")
+    settings = Settings.from_env({"OPENAI_MODEL": "env-model"}, dotenv_path=str(dotenv))
+    assert (settings.secret_key, settings.openai_model) == ("from-file", "env-model")
+    assert settings.tz == "Asia/Tokyo"
+
+
+def test_missing_dotenv_is_ignored(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, dotenv_path=str(tmp_path / "absent.env"))
+    assert settings.secret_key is None
+
+
+def test_admin_users_comma_or_space_separated() -> None:
+    settings = load(ADMIN_USERS=" U1, U2 U3,,U4 ")
+    assert settings.admins == frozenset({"U1", "U2", "U3", "U4"})
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u:p@h/db", "postgresql+psycopg2://u:p@h/db"),
+        ("postgres://u:p@h:5432/db", "postgresql+psycopg2://u:p@h:5432/db"),
+        ("postgresql+psycopg2://u:p@h/db", "postgresql+psycopg2://u:p@h/db"),
+        ("postgresql+asyncpg://u:p@h/db", "postgresql+asyncpg://u:p@h/db"),
+        ("sqlite:///var/roombot.db", "sqlite:///var/roombot.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_normalise_url(url: str, expected: str) -> None:
+    assert normalise_url(url) == expected
