@@ -38,6 +38,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None)
     serve.set_defaults(command=cmd_serve)
+    sub.add_parser("socket", help="run the Slack app over Socket Mode").set_defaults(
+        command=cmd_socket
+    )
     chat = sub.add_parser("chat", help="talk to the assistant in this console")
     chat.add_argument("--user", default="console", help="acting user id")
     chat.add_argument("--session", default=None, help="conversation id (default: new)")
@@ -98,6 +101,20 @@ def banner(host: str, port: int, settings: Settings) -> str:
 def _backend(settings: Settings) -> str:
     """The database kind, without credentials."""
     return settings.database_url.split(":", 1)[0]
+
+
+def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the Slack app over Socket Mode (no public URL needed)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.container import build
+    from bot.slack.app import create_bolt_app
+
+    settings.check_socket_mode()
+    app = create_bolt_app(build(settings))
+    log.info("Socket Mode: connecting to Slack")
+    SocketModeHandler(app, settings.slack_app_token).start()
+    return 0
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -47,6 +47,7 @@ class Settings:
     granularity_minutes: int = 5
     business_hours: str = "07:00-22:00"
     admins: frozenset[str] = field(default_factory=frozenset)
+    default_language: str = "ja"
 
     @property
     def is_development(self) -> bool:
@@ -75,6 +76,14 @@ class Settings:
         for name in PRODUCTION_SECRETS:
             if not getattr(self, name.lower()):
                 raise ConfigError(f"{name} is required when FLASK_ENV={self.flask_env}")
+        if self.slack_bot_token and not self.slack_signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set")
+
+    def check_socket_mode(self) -> None:
+        """Socket Mode needs the app-level token and the bot token."""
+        for name in ("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"):
+            if not getattr(self, name.lower()):
+                raise ConfigError(f"{name} is required for Socket Mode (python -m bot socket)")
 
     @classmethod
     def from_env(
@@ -147,6 +156,9 @@ def _parse(read: _Reader) -> Settings:
         granularity_minutes=int(read.number("BOOKING_GRANULARITY_MINUTES", 5, top=24 * 60)),
         business_hours=read.text("BUSINESS_HOURS", "07:00-22:00") or "",
         admins=frozenset((read.text("ADMIN_USERS", "") or "").replace(",", " ").split()),
+        default_language="en"
+        if (read.text("DEFAULT_LANGUAGE") or "ja").lower().startswith("en")
+        else "ja",
     )
     _validate(settings)
     return settings

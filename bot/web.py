@@ -11,6 +11,7 @@ from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
 from bot.container import Container, build
 from bot.settings import Settings
+from bot.slack.http import create_blueprint as slack_blueprint
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
@@ -40,4 +41,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.register_blueprint(api_blueprint(container))
     app.register_blueprint(chat_blueprint(container))
+    app.register_blueprint(slack_blueprint(container))
     return app

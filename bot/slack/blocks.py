@@ -1,0 +1,239 @@
+"""Pure Block Kit builders: domain values in, Slack JSON out (validated by the fake Slack)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booking.clock import local
+from booking.model import Reservation, Room
+from booking.services import RoomDay
+from bot.slack.texts import tr
+
+Block = dict[str, Any]
+MAX_MESSAGE_BLOCKS = 50
+MAX_TEXT = 3000
+CANCEL_ACTION = "cancel_reservation"
+OPEN_MODAL_ACTION = "open_book_modal"
+BOOK_MODAL = "book_modal"
+
+
+def mrkdwn(text: str) -> Block:
+    """A section of mrkdwn text (cut to Slack's limit)."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}}
+
+
+def plain(text: str) -> dict[str, Any]:
+    """A plain_text object (cut to the 75 characters buttons and options allow)."""
+    return {"type": "plain_text", "text": text[:75], "emoji": True}
+
+
+def span(r: Reservation, tz: ZoneInfo) -> str:
+    """'14:00–15:00' in local time."""
+    return f"{local(r.start, tz):%H:%M}–{local(r.end, tz):%H:%M}"
+
+
+def describe(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo) -> str:
+    """'#12 会議室A 2025-09-29 14:00–15:00 「title」'."""
+    room = rooms[r.room_id].name if r.room_id in rooms else r.room_id
+    title = f" 「{r.title}」" if r.title else ""
+    return f"#{r.id} {room} {local(r.start, tz):%Y-%m-%d} {span(r, tz)}{title}"
+
+
+def cancel_button(r: Reservation, lang: str) -> Block:
+    """A Cancel button (with a confirmation) for one reservation."""
+    return {
+        "type": "button",
+        "action_id": CANCEL_ACTION,
+        "text": plain(tr("cancel", lang)),
+        "style": "danger",
+        "value": f"{r.id}:{lang}",
+        "confirm": {
+            "title": plain(tr("cancel_confirm_title", lang)),
+            "text": plain(tr("cancel_confirm_text", lang)),
+            "confirm": plain(tr("cancel_confirm_yes", lang)),
+            "deny": plain(tr("cancel_confirm_no", lang)),
+        },
+    }
+
+
+def reservation_list(
+    reservations: Sequence[Reservation], rooms: dict[str, Room], tz: ZoneInfo, lang: str
+) -> list[Block]:
+    """One section per reservation, each with its Cancel button."""
+    blocks = [
+        {**mrkdwn(describe(r, rooms, tz)), "accessory": cancel_button(r, lang)}
+        for r in reservations[: MAX_MESSAGE_BLOCKS - 2]
+    ]
+    return blocks or [mrkdwn(tr("none_upcoming", lang))]
+
+
+def my_bookings(
+    reservations: Sequence[Reservation], rooms: dict[str, Room], tz: ZoneInfo, lang: str
+) -> list[Block]:
+    """/mybookings: a header and the list with Cancel buttons."""
+    return [
+        {"type": "header", "text": plain(tr("my_title", lang))},
+        *reservation_list(reservations, rooms, tz, lang),
+    ]
+
+
+def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> list[Block]:
+    """/today: a header and one section per room with its bookings and free gaps."""
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(tr("schedule_title", lang, day=day.isoformat()))}
+    ]
+    shown = days[: MAX_MESSAGE_BLOCKS - 2]
+    for d in shown:
+        blocks.append(mrkdwn(room_day_text(d, tz, lang)))
+    if len(days) > len(shown):
+        n = len(days) - len(shown)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": tr("more_rooms", lang, n=n)}],
+            }
+        )
+    return blocks
+
+
+def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
+    """'*会議室A* (4人)\\n• 14:00–15:00 定例\\n空き時間: 07:00–14:00, 15:00–22:00'."""
+    lines = [f"*{d.room.name}* ({tr('people', lang, n=d.room.capacity)})"]
+    lines += [f"• {span(r, tz)} {r.title}".rstrip() for r in d.reservations]
+    if not d.reservations:
+        lines.append(f"_{tr('all_free', lang)}_")
+    else:
+        gaps = ", ".join(f"{local(g.start, tz):%H:%M}–{local(g.end, tz):%H:%M}" for g in d.free)
+        lines.append(f"{tr('free_label', lang)}: {gaps or '—'}")
+    return "\n".join(lines)
+
+
+def rooms_list(rooms: Sequence[Room], busy_now: set[str], lang: str) -> list[Block]:
+    """/rooms: capacity, equipment and whether each room is free now."""
+    blocks: list[Block] = [{"type": "header", "text": plain(tr("rooms_title", lang))}]
+    for room in rooms[: MAX_MESSAGE_BLOCKS - 1]:
+        state = tr("busy_now", lang) if room.id in busy_now else tr("free_now", lang)
+        equipment = ", ".join(room.equipment) or "—"
+        floor = f" · {room.floor}" if room.floor else ""
+        text = f"*{room.name}* (id {room.id}{floor}) · {tr('people', lang, n=room.capacity)}\n{equipment}\n{state}"
+        blocks.append(mrkdwn(text))
+    return blocks
+
+
+def confirmation(
+    text: str, created: Sequence[Reservation], rooms: dict[str, Room], tz: ZoneInfo, lang: str
+) -> list[Block]:
+    """A reply, followed by a Cancel button for every reservation it made."""
+    blocks = [mrkdwn(text or "…")]
+    for r in created[: MAX_MESSAGE_BLOCKS - 1]:
+        blocks.append({**mrkdwn(describe(r, rooms, tz)), "accessory": cancel_button(r, lang)})
+    return blocks
+
+
+def book_button(lang: str) -> Block:
+    """An actions block with the 'Book a room' button."""
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": OPEN_MODAL_ACTION,
+                "text": plain(tr("book_button", lang)),
+                "style": "primary",
+            }
+        ],
+    }
+
+
+def home(
+    upcoming: Sequence[Reservation],
+    days: Sequence[RoomDay],
+    rooms: dict[str, Room],
+    today: date,
+    tz: ZoneInfo,
+    lang: str,
+) -> dict[str, Any]:
+    """The App Home tab: book button, my reservations (with Cancel), today's schedule."""
+    blocks: list[Block] = [
+        book_button(lang),
+        {"type": "header", "text": plain(tr("my_title", lang))},
+    ]
+    blocks += reservation_list(upcoming[:40], rooms, tz, lang)
+    blocks += [
+        {"type": "divider"},
+        {"type": "header", "text": plain(tr("home_today", lang) + f" ({today.isoformat()})")},
+    ]
+    blocks += [mrkdwn(room_day_text(d, tz, lang)) for d in days[:50]]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def book_modal(
+    rooms: Sequence[Room], today: date, lang: str, preset: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The booking modal: room, date, start, end, title (validated on submission)."""
+    preset = preset or {}
+    options = [
+        {"text": plain(f"{r.name} ({tr('people', lang, n=r.capacity)})"), "value": r.id}
+        for r in rooms[:100]
+    ]
+    room_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "room",
+        "placeholder": plain(tr("pick_room", lang)),
+        "options": options,
+    }
+    chosen = [o for o in options if o["value"] == preset.get("room")]
+    if chosen:
+        room_select["initial_option"] = chosen[0]
+    start: dict[str, Any] = {"type": "timepicker", "action_id": "start"}
+    end: dict[str, Any] = {"type": "timepicker", "action_id": "end"}
+    if preset.get("start"):
+        start["initial_time"] = preset["start"]
+    if preset.get("end"):
+        end["initial_time"] = preset["end"]
+    return {
+        "type": "modal",
+        "callback_id": BOOK_MODAL,
+        "title": plain(tr("modal_title", lang)),
+        "submit": plain(tr("modal_submit", lang)),
+        "close": plain(tr("modal_close", lang)),
+        "private_metadata": lang,
+        "blocks": [
+            _input("room", tr("field_room", lang), room_select),
+            _input(
+                "date",
+                tr("field_date", lang),
+                {
+                    "type": "datepicker",
+                    "action_id": "date",
+                    "initial_date": preset.get("date", today.isoformat()),
+                },
+            ),
+            _input("start", tr("field_start", lang), start),
+            _input("end", tr("field_end", lang), end),
+            _input(
+                "title",
+                tr("field_title", lang),
+                {"type": "plain_text_input", "action_id": "title", "max_length": 200},
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": element,
+        "optional": optional,
+    }
+
+
+def now_busy(days: Sequence[RoomDay], now: datetime) -> set[str]:
+    """Ids of the rooms in use at this instant."""
+    return {d.room.id for d in days for r in d.reservations if r.start <= now < r.end}

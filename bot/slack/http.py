@@ -1,0 +1,48 @@
+"""POST /slack/events: one Request URL for events, slash commands and interactivity."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, Response, jsonify, request
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import Clock, SignatureVerifier
+
+from bot.container import Container
+from bot.slack.app import create_bolt_app
+
+log = logging.getLogger(__name__)
+
+
+class AppClock(Clock):
+    """Slack's signature clock reading the application's clock (tests fix it)."""
+
+    def __init__(self, clock: Callable[[], datetime]):
+        self.clock = clock
+
+    def now(self) -> float:
+        return self.clock().timestamp()
+
+
+def create_blueprint(c: Container) -> Blueprint:
+    """Verify Slack's signature (v0, 5-minute window), then hand the request to Bolt."""
+    bp = Blueprint("slack", __name__)
+    secret = c.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret, clock=AppClock(c.clock)) if secret else None
+    handler: list[SlackRequestHandler] = []  # built on first use: nothing at import time
+
+    @bp.post("/slack/events")
+    def events() -> Response | tuple[Response, int]:
+        if verifier is None:
+            return jsonify({"error": "SLACK_SIGNING_SECRET is not configured"}), 503
+        body = request.get_data()
+        if not verifier.is_valid_request(body, dict(request.headers)):
+            log.warning("rejected a Slack request with a missing, stale or invalid signature")
+            return jsonify({"error": "invalid_signature"}), 401
+        if not handler:
+            handler.append(SlackRequestHandler(create_bolt_app(c)))
+        return handler[0].handle(request)
+
+    return bp

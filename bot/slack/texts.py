@@ -1,0 +1,56 @@
+"""Everything the Slack surface writes, in Japanese and English."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "thinking": {"ja": "確認しています…", "en": "Checking…"},
+    "schedule_title": {"ja": "{day} の予約状況", "en": "Schedule for {day}"},
+    "free": {"ja": "空き", "en": "free"},
+    "all_free": {"ja": "終日空いています", "en": "free all day"},
+    "free_label": {"ja": "空き時間", "en": "Free"},
+    "more_rooms": {"ja": "…ほか {n} 室", "en": "…and {n} more rooms"},
+    "cancel": {"ja": "キャンセル", "en": "Cancel"},
+    "cancel_confirm_title": {"ja": "予約の取り消し", "en": "Cancel reservation"},
+    "cancel_confirm_text": {"ja": "この予約を取り消しますか？", "en": "Cancel this reservation?"},
+    "cancel_confirm_yes": {"ja": "取り消す", "en": "Yes, cancel"},
+    "cancel_confirm_no": {"ja": "戻る", "en": "Keep it"},
+    "cancelled": {"ja": "取り消しました: {what}", "en": "Cancelled: {what}"},
+    "booked": {"ja": "予約しました: {what}", "en": "Booked: {what}"},
+    "my_title": {"ja": "あなたの今後の予約", "en": "Your upcoming reservations"},
+    "none_upcoming": {"ja": "今後の予約はありません。", "en": "You have no upcoming reservations."},
+    "rooms_title": {"ja": "会議室一覧", "en": "Rooms"},
+    "free_now": {"ja": "🟢 いま空いています", "en": "🟢 free now"},
+    "busy_now": {"ja": "🔴 使用中", "en": "🔴 in use now"},
+    "people": {"ja": "{n}人", "en": "{n} people"},
+    "book_button": {"ja": "会議室を予約", "en": "Book a room"},
+    "modal_title": {"ja": "会議室を予約", "en": "Book a room"},
+    "modal_submit": {"ja": "予約する", "en": "Book"},
+    "modal_close": {"ja": "閉じる", "en": "Close"},
+    "field_room": {"ja": "会議室", "en": "Room"},
+    "field_date": {"ja": "日付", "en": "Date"},
+    "field_start": {"ja": "開始", "en": "Start"},
+    "field_end": {"ja": "終了", "en": "End"},
+    "field_title": {"ja": "件名（任意）", "en": "Title (optional)"},
+    "pick_room": {"ja": "会議室を選択", "en": "Choose a room"},
+    "missing_field": {"ja": "入力してください。", "en": "Please fill this in."},
+    "home_today": {"ja": "今日の予約状況", "en": "Today's schedule"},
+    "book_usage": {
+        "ja": "使い方: `/book 会議室A 14:00-15:00` または `/book A tomorrow 10:00 1h`（何も付けずに `/book` でフォームが開きます）",
+        "en": "Usage: `/book Room A 14:00-15:00` or `/book A tomorrow 10:00 1h` (plain `/book` opens a form)",
+    },
+    "book_missing": {
+        "ja": "{what} が足りません。例: `/book 会議室A 明日 14:00-15:00`",
+        "en": "Missing {what}. Example: `/book Room A tomorrow 14:00-15:00`",
+    },
+    "unknown_room": {"ja": "会議室「{room}」が見つかりません。", "en": "Unknown room: {room}."},
+    "error": {
+        "ja": "申し訳ありません、処理できませんでした。もう一度お試しください。",
+        "en": "Sorry, that did not work. Please try again.",
+    },
+}
+
+
+def tr(key: str, lang: str, **values: object) -> str:
+    """A text in the language (Japanese unless English is asked), with values filled in."""
+    table = TEXTS[key]
+    return table.get(lang, table["ja"]).format(**values)

@@ -1,0 +1,160 @@
+"""The assistant when its infrastructure misbehaves: rate limits, 5xx, hangs, loops, outages.
+
+Real OpenAI client against the fake server (so the client's own retries and timeouts run),
+real databases and Redis. Every failure must end in a polite reply, never a traceback, and
+must write no reservation the user did not get confirmed.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from bot.assistant import messages
+from bot.assistant.agent import Limits
+from bot.container import Container
+from tests.fakes.openai_api import Delay, FakeOpenAI, HttpError, Reply, tool_calls
+from tests.integration.test_agent import (
+    ROOM_A,
+    USER,
+    ask,
+    custom_agent,
+    make_container,
+    rows,
+    slot,
+)
+
+BOOK_JA = "明日14時から15時まで会議室Aを予約して"
+BOOK_EN = "Book Room A tomorrow from 2pm to 3pm"
+FAST_RETRY = 10  # ms; openai ignores `retry-after: 0`, so retry-after-ms keeps retries quick
+
+
+def closed_port() -> int:
+    """A local port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI server; an unscripted request fails fast (500, no retry)."""
+    with FakeOpenAI(default_reply=None) as server:
+        yield server
+
+
+@pytest.fixture
+def container(db_url: str, fake: FakeOpenAI, redis_url: str) -> Iterator[Container]:
+    """The production container, pointed at the fake, real Redis and the test database."""
+    built = make_container(db_url, fake.url, redis_url)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def session() -> str:
+    """A fresh session key (Redis is shared by every test)."""
+    return f"test:{uuid.uuid4().hex}"
+
+
+def test_rate_limits_are_retried_without_double_booking(
+    container: Container, fake: FakeOpenAI, session: str
+) -> None:
+    """429, 429, then a create call: the client retries the same request; one row."""
+    fake.script(
+        HttpError(429, retry_after_ms=FAST_RETRY), HttpError(429, retry_after_ms=FAST_RETRY)
+    )
+    fake.script(tool_calls(("create_reservation", ROOM_A, "call_book")), Reply("予約しました。"))
+
+    reply = ask(container.assistant, session, BOOK_JA)
+
+    first_call = fake.chat_requests[:3]
+    assert [r.header("x-stainless-retry-count") for r in first_call] == ["0", "1", "2"]
+    assert all(r.body == first_call[0].body for r in first_call)
+    assert len(fake.chat_requests) == 4
+    assert (reply.text, reply.source, len(reply.created)) == ("予約しました。", "model", 1)
+    [row] = rows(container)
+    assert row[1:6] == ("1", USER, *slot(14, 15), True)
+
+
+@pytest.mark.parametrize(("text", "lang"), [(BOOK_JA, "ja"), (BOOK_EN, "en")])
+def test_server_errors_end_in_a_polite_line_in_the_users_language(
+    container: Container, fake: FakeOpenAI, session: str, text: str, lang: str
+) -> None:
+    """Three 5xx with max_retries=2: the polite 'model failed' text, source 'error', no row."""
+    fake.script(*[HttpError(status, retry_after_ms=FAST_RETRY) for status in (500, 503, 502)])
+    agent = custom_agent(container, timeout=5, max_retries=2)
+
+    reply = ask(agent, session, text)
+
+    assert len(fake.chat_requests) == 3
+    assert (reply.text, reply.lang, reply.source) == (
+        messages.text("model_failed", lang),
+        lang,
+        "error",
+    )
+    assert reply.created == [] and rows(container) == []
+
+
+def test_a_hanging_model_is_cut_off_at_the_turn_deadline(
+    container: Container, fake: FakeOpenAI, session: str
+) -> None:
+    """A server that hangs past the deadline gets a polite timeout reply on time; no row."""
+    fake.script(Delay(60, then=tool_calls(("create_reservation", ROOM_A, "call_late"))))
+    agent = custom_agent(container, timeout=30, max_retries=2, limits=Limits(deadline_s=2))
+
+    started = time.monotonic()
+    reply = ask(agent, session, BOOK_JA)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 2 + 3, f"the turn took {elapsed:.1f}s with a 2s deadline"
+    assert (reply.text, reply.source) == (messages.text("timeout", "ja"), "error")
+    assert rows(container) == []
+
+
+def test_a_model_that_calls_tools_forever_stops_at_the_cap(
+    container: Container, fake: FakeOpenAI, session: str
+) -> None:
+    """Every response asks for list_rooms: the loop stops after max_model_calls requests."""
+    fake.responder = lambda body: tool_calls(("list_rooms", "{}"))
+    container.assistant.limits = Limits(max_model_calls=3, deadline_s=20)
+
+    reply = ask(container.assistant, session, "会議室を教えて")
+
+    assert len(fake.chat_requests) == 3
+    assert (reply.text, reply.source) == (messages.text("too_many_steps", "ja"), "error")
+    fake.responder = lambda body: Reply("はい。")
+    assert ask(container.assistant, session, "もう一度").text == "はい。"  # stored history is valid
+
+
+def test_an_unreachable_model_hands_over_to_the_offline_assistant(
+    db_url: str, redis_url: str, session: str
+) -> None:
+    """OPENAI_BASE_URL at a closed port: the offline assistant answers and books."""
+    built = make_container(db_url, f"http://127.0.0.1:{closed_port()}/v1", redis_url)
+
+    reply = ask(built.assistant, session, BOOK_JA)
+
+    assert (reply.source, reply.lang) == ("offline", "ja") and reply.text
+    assert [(r[1], r[2], r[5]) for r in rows(built)] == [("1", USER, True)]
+    built.engine.dispose()
+
+
+def test_redis_down_costs_the_history_not_the_reply(
+    db_url: str, fake: FakeOpenAI, session: str
+) -> None:
+    """REDIS_URL at a closed port: both messages are answered, each without history."""
+    built = make_container(db_url, fake.url, f"redis://127.0.0.1:{closed_port()}/0")
+    fake.script(Reply("どの会議室にしますか？"), Reply("はい。"))
+
+    first = ask(built.assistant, session, "明日14時から予約したい")
+    second = ask(built.assistant, session, "会議室Aで")
+
+    assert (first.source, second.source) == ("model", "model")
+    assert (first.text, second.text) == ("どの会議室にしますか？", "はい。")
+    assert [m["role"] for m in fake.chat_requests[1].messages] == ["system", "user"]
+    built.engine.dispose()
