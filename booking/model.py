@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 
@@ -74,7 +74,8 @@ class Reservation:
     cancelled_at: datetime | None = None
     cancelled_by: str | None = None
     source: str = "api"
-    extra: dict[str, str] = field(default_factory=dict)
+    reminded_at: datetime | None = None
+    checked_in_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -89,3 +90,24 @@ class Reservation:
     def cancelled(self, by: str, at: datetime) -> Reservation:
         """A copy of this reservation marked cancelled."""
         return replace(self, active=False, cancelled_at=at, cancelled_by=by)
+
+    def moved(self, room_id: str, slot: TimeSlot) -> Reservation:
+        """A copy in another room or slot; a new start time needs a new reminder."""
+        new_start = slot.start != self.slot.start
+        return replace(
+            self,
+            room_id=room_id,
+            slot=slot,
+            reminded_at=None if new_start else self.reminded_at,
+            checked_in_at=None if new_start else self.checked_in_at,
+        )
+
+    def reminder_due(self, now: datetime, lead: timedelta) -> bool:
+        """Due: active, not yet reminded, within the lead time, not started, booked before it."""
+        due_at = self.start - lead
+        booked_early = self.created_at is None or self.created_at <= due_at
+        return self.active and self.reminded_at is None and due_at <= now < self.start and booked_early
+
+    def no_show(self, now: datetime, grace: timedelta) -> bool:
+        """Active, not checked in, and the grace after its start has passed (meeting still on)."""
+        return self.active and self.checked_in_at is None and self.start + grace <= now < self.end

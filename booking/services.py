@@ -111,10 +111,27 @@ def change_reservation(
         ]  # fmt: skip
         if clash:
             raise SlotTaken(room_id, clash[0].id, target.name if target else "")
-        moved = replace(current, room_id=room_id, slot=slot)
+        moved = current.moved(room_id, slot)
         uow.reservations.save(moved)
         uow.commit()
     return moved
+
+
+def check_in(
+    uow: AbstractUnitOfWork,
+    *,
+    reservation_id: int,
+    actor_id: str,
+    now: datetime,
+    admins: Iterable[str] = (),
+) -> Reservation:
+    """Record that the owner is using the room (so a no-show release will not take it)."""
+    with uow:
+        current = _owned_active(uow, reservation_id, actor_id, admins)
+        checked = replace(current, checked_in_at=current.checked_in_at or now)
+        uow.reservations.save(checked)
+        uow.commit()
+    return checked
 
 
 def _owned_active(

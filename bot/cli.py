@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.settings import ConfigError, Settings
 
@@ -38,6 +39,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=None)
     serve.set_defaults(command=cmd_serve)
+    sub.add_parser("scheduler", help="run the reminder scheduler process").set_defaults(
+        command=cmd_scheduler
+    )
     sub.add_parser("socket", help="run the Slack app over Socket Mode").set_defaults(
         command=cmd_socket
     )
@@ -66,14 +70,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         sys.executable, "-m", "gunicorn", "bot.wsgi:app",
         "--bind", f"{args.host}:{args.port}",
         "--workers", str(workers),
-        "--timeout", "30",
-        "--graceful-timeout", "20",
-        "--access-logfile", "-",
     ]  # fmt: skip
     print(banner(args.host, args.port, settings), file=sys.stderr, flush=True)
-    conf = "deploy/gunicorn.conf.py"
-    if os.path.isfile(conf):
-        argv += ["--config", conf]
+    conf = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+    if conf.is_file():
+        argv[3:3] = ["--config", str(conf)]  # command-line options after it win
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
 
@@ -101,6 +102,27 @@ def banner(host: str, port: int, settings: Settings) -> str:
 def _backend(settings: Settings) -> str:
     """The database kind, without credentials."""
     return settings.database_url.split(":", 1)[0]
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    """The dedicated scheduler process: polls until SIGTERM/SIGINT."""
+    import signal
+    import threading
+
+    from bot.container import build
+    from bot.reminders.scheduler import ReminderScheduler
+
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN is required for the scheduler (it sends Slack DMs)")
+    c = build(settings)
+    scheduler = ReminderScheduler(c, c.slack_client)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    scheduler.start()
+    done.wait()
+    scheduler.stop()
+    return 0
 
 
 def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:

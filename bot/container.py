@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 
 import redis
+from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 
 from booking.policy import Policy
@@ -16,6 +17,7 @@ from bot.assistant.llm import ChatModel, OpenAIChatModel
 from bot.assistant.offline import OfflineAssistant
 from bot.assistant.tools import ToolContext
 from bot.settings import Settings
+from bot.slack.client import web_client
 from storage.engine import make_engine, make_session_factory
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.uow import SqlAlchemyUnitOfWork
@@ -64,6 +66,11 @@ class Container:
         if not s.openai_api_key:
             return None
         return OpenAIChatModel(s.openai_api_key, s.openai_model, s.openai_base_url)
+
+    @cached_property
+    def slack_client(self) -> WebClient:
+        """The Slack Web API client (lazy: no request until first use)."""
+        return web_client(self.settings.slack_bot_token, self.settings.slack_api_url)
 
     @cached_property
     def assistant(self) -> Agent:

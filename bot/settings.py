@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +49,13 @@ class Settings:
     business_hours: str = "07:00-22:00"
     admins: frozenset[str] = field(default_factory=frozenset)
     default_language: str = "ja"
+    reminder_lead_minutes: int = 10
+    scheduler_in_web: bool = True
+    scheduler_poll_seconds: int = 30
+    no_show_release_minutes: int = 0
+    digest_channel: str | None = None
+    digest_time: str = "08:30"
+    digest_grace_minutes: int = 30
 
     @property
     def is_development(self) -> bool:
@@ -107,7 +115,14 @@ class _Reader:
         value = self.env.get(name, "").strip()
         return value or default
 
-    def number(self, name: str, default: float, cast: type = int, top: float = 1e6) -> float:
+    def number(
+        self,
+        name: str,
+        default: float,
+        cast: type = int,
+        top: float = 1e6,
+        allow_zero: bool = False,
+    ) -> float:
         raw = self.text(name)
         if raw is None:
             return default
@@ -115,7 +130,8 @@ class _Reader:
             value = cast(raw)
         except ValueError:
             raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-        if not 0 < value <= top:  # also refuses nan and inf
+        low = 0.0 if allow_zero else math.ulp(0.0)
+        if not low <= value <= top:  # also refuses nan and inf
             raise ConfigError(f"{name} must be a positive number up to {top:g}, got {raw!r}")
         return float(value) if cast is float else int(value)
 
@@ -180,3 +196,7 @@ def _validate(settings: Settings) -> None:
         settings.policy()
     except ValueError as error:
         raise ConfigError(f"BUSINESS_HOURS is malformed: {error}") from None
+    try:
+        time.fromisoformat(settings.digest_time)
+    except ValueError:
+        raise ConfigError(f"DIGEST_TIME must be HH:MM, got {settings.digest_time!r}") from None

@@ -10,8 +10,10 @@ from bot.api import errors as api_errors
 from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
 from bot.container import Container, build
+from bot.reminders.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.slack.http import create_blueprint as slack_blueprint
+from storage.locks import LeaderLock
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
@@ -37,9 +39,37 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             container.check_redis if container.redis is not None else None,
             __version__,
             container.policy.tz,
+            extra=lambda: {"scheduler": scheduler_state(app)},
         )
     )
     app.register_blueprint(api_blueprint(container))
     app.register_blueprint(chat_blueprint(container))
     app.register_blueprint(slack_blueprint(container))
     return app
+
+
+def start_background(app: Flask) -> None:
+    """Start this worker's leader-elected scheduler (called by gunicorn after the fork)."""
+    c: Container = app.extensions["roombot"]
+    if not c.settings.scheduler_in_web or not c.settings.slack_bot_token:
+        return
+    scheduler = ReminderScheduler(c, c.slack_client, LeaderLock(c.engine))
+    app.extensions["roombot_scheduler"] = scheduler
+    scheduler.start()
+
+
+def stop_background(app: Flask) -> None:
+    """Stop the scheduler and free the leader lock (gunicorn worker exit)."""
+    scheduler = app.extensions.pop("roombot_scheduler", None)
+    if scheduler is not None:
+        scheduler.stop()
+
+
+def scheduler_state(app: Flask) -> dict[str, object]:
+    """This process's scheduler role for /health (it never fails readiness)."""
+    scheduler = app.extensions.get("roombot_scheduler")
+    if scheduler is None:
+        c: Container = app.extensions["roombot"]
+        why = "SCHEDULER_IN_WEB is off" if not c.settings.scheduler_in_web else "no SLACK_BOT_TOKEN"
+        return {"role": "off", "reason": why}
+    return scheduler.state()  # type: ignore[no-any-return]

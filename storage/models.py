@@ -82,3 +82,15 @@ class ReservationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class JobRunRow(Base):
+    """A scheduled job's run that happened (e.g. the digest of one day): each at most once."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from booking.errors import SlotTaken
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
-from storage.models import ReservationRow, RoomRow
+from storage.models import JobRunRow, ReservationRow, RoomRow
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
 SQLITE_OVERLAP_MESSAGE = "reservation_overlap"
@@ -62,6 +62,8 @@ def reservation_from_row(row: ReservationRow) -> Reservation:
         created_at=row.created_at,
         cancelled_at=row.cancelled_at,
         cancelled_by=row.cancelled_by,
+        reminded_at=row.reminded_at,
+        checked_in_at=row.checked_in_at,
     )
 
 
@@ -115,6 +117,7 @@ class SqlReservationRepository:
         row.start_at, row.end_at = reservation.start, reservation.end
         row.active = reservation.active
         row.cancelled_at, row.cancelled_by = reservation.cancelled_at, reservation.cancelled_by
+        row.reminded_at, row.checked_in_at = reservation.reminded_at, reservation.checked_in_at
         with overlap_as_slot_taken(reservation.room_id):
             self.session.flush()
 
@@ -142,6 +145,61 @@ class SqlReservationRepository:
         )
         return [reservation_from_row(r) for r in self.session.scalars(query)]
 
+    def claim_due_reminders(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
+        """Lock unhandled reservations starting within the lead time; skip rows locked elsewhere.
+
+        Whether each one gets a reminder is the domain's `Reservation.reminder_due` (e.g. one
+        booked within the lead time gets none); the caller marks every claimed row handled.
+        """
+        query = (
+            select(ReservationRow)
+            .where(
+                ReservationRow.active,
+                ReservationRow.reminded_at.is_(None),
+                ReservationRow.start_at > now,
+                ReservationRow.start_at <= now + lead,
+            )
+            .order_by(ReservationRow.start_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [reservation_from_row(r) for r in self.session.scalars(query)]
+
+    def claim_no_shows(self, now: datetime, grace: timedelta, limit: int) -> list[Reservation]:
+        """Lock active reservations not checked in by start + grace (still running)."""
+        query = (
+            select(ReservationRow)
+            .where(
+                ReservationRow.active,
+                ReservationRow.checked_in_at.is_(None),
+                ReservationRow.start_at <= now - grace,
+                ReservationRow.end_at > now,
+            )
+            .order_by(ReservationRow.start_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [reservation_from_row(r) for r in self.session.scalars(query)]
+
+
+class SqlJobRuns:
+    """Once-only job runs: the first process to record (name, key) runs it."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def claim(self, name: str, run_key: str, now: datetime) -> bool:
+        """Record the run; False when another process already did."""
+        if self.session.get(JobRunRow, (name, run_key)) is not None:
+            return False
+        self.session.add(JobRunRow(name=name, run_key=run_key, ran_at=now))
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        return True
+
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     """A session per `with` block; nothing is written unless commit() is called."""
@@ -153,6 +211,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.session = self.session_factory()
         self.rooms = SqlRoomRepository(self.session)
         self.reservations = SqlReservationRepository(self.session)
+        self.job_runs = SqlJobRuns(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

@@ -128,6 +128,23 @@ def cancel(c: Container, user: str, reservation_id: int | None, lang: str) -> st
     return tr("cancelled", lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz))
 
 
+def check_in(c: Container, user: str, reservation_id: int | None, lang: str) -> str:
+    """The reminder's Check in button: only the booker (or an admin) may."""
+    if reservation_id is None:
+        return tr("error", lang)
+    try:
+        done = services.check_in(
+            c.uow(),
+            reservation_id=reservation_id,
+            actor_id=user,
+            now=c.clock(),
+            admins=c.settings.admins,
+        )
+    except BookingError as error:
+        return error_text(error, lang)
+    return tr("checked_in", lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz))
+
+
 def modal(c: Container, lang: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
     """The booking modal with today's date and the rooms."""
     return blocks.book_modal(list(rooms_by_id(c).values()), today(c), lang, preset)

@@ -15,6 +15,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancel_confirm_yes": {"ja": "取り消す", "en": "Yes, cancel"},
     "cancel_confirm_no": {"ja": "戻る", "en": "Keep it"},
     "cancelled": {"ja": "取り消しました: {what}", "en": "Cancelled: {what}"},
+    "checked_in": {"ja": "チェックインしました: {what}", "en": "Checked in: {what}"},
     "booked": {"ja": "予約しました: {what}", "en": "Booked: {what}"},
     "my_title": {"ja": "あなたの今後の予約", "en": "Your upcoming reservations"},
     "none_upcoming": {"ja": "今後の予約はありません。", "en": "You have no upcoming reservations."},

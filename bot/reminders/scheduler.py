@@ -1,0 +1,89 @@
+"""One APScheduler per process; in web workers only the holder of the leader lock does the work."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from bot.container import Container
+from bot.reminders.jobs import post_digest, release_no_shows, send_due_reminders
+from storage.locks import LeaderLock
+
+log = logging.getLogger(__name__)
+
+
+class ReminderScheduler:
+    """Polls every SCHEDULER_POLL_SECONDS: reminders, no-show release, the digest.
+
+    With a lock (web workers), a tick first tries to become or stay the leader; a standby
+    takes over at its next tick after the leader dies. Without a lock (the dedicated
+    `python -m bot scheduler` process) every tick works: the jobs are safe in parallel.
+    """
+
+    def __init__(self, c: Container, client: WebClient, lock: LeaderLock | None = None):
+        self.c, self.client, self.lock = c, client, lock
+        self.role = "starting"
+        self.last_run: datetime | None = None
+        self._tick_lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(timezone=c.policy.tz)
+
+    def start(self) -> None:
+        """Start polling in a background thread (first tick right away)."""
+        self._scheduler.add_job(
+            self.tick, "interval", seconds=self.c.settings.scheduler_poll_seconds,
+            next_run_time=datetime.now(self.c.policy.tz), max_instances=1, coalesce=True, id="tick",
+        )  # fmt: skip
+        self._scheduler.start()
+        log.info(
+            "scheduler started in pid %s (%s)",
+            os.getpid(),
+            "leader-elected" if self.lock else "always on",
+        )
+
+    def stop(self) -> None:
+        """Stop polling and give up the leader lock."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self.lock is not None:
+            self.lock.release()
+        self.role = "stopped"
+
+    def tick(self) -> None:
+        """One poll: become leader if needed, then run every job with the current time."""
+        with self._tick_lock:
+            if self.lock is not None and not self.lock.acquire():
+                self.role = "standby"
+                return
+            self.role = "leader" if self.lock is not None else "worker"
+            self.run_jobs(self.c.clock())
+
+    def run_jobs(self, now: datetime) -> dict[str, Any]:
+        """Run each job once at `now`; one job's failure does not stop the others."""
+        results: dict[str, Any] = {}
+        for name, job in (
+            ("reminders", send_due_reminders),
+            ("no_shows", release_no_shows),
+            ("digest", post_digest),
+        ):
+            try:
+                results[name] = job(self.c, self.client, now)
+            except Exception:
+                log.exception("scheduled job %s failed", name)
+                results[name] = "failed"
+        self.last_run = now
+        return results
+
+    def state(self) -> dict[str, Any]:
+        """What /health shows: this process's role, its pid and the last run."""
+        return {
+            "role": self.role,
+            "pid": os.getpid(),
+            "last_run": self.last_run.isoformat() if self.last_run else None,
+            "poll_seconds": self.c.settings.scheduler_poll_seconds,
+        }
