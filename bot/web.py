@@ -50,8 +50,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 def start_background(app: Flask) -> None:
     """Start this worker's leader-elected scheduler (called by gunicorn after the fork)."""
-    c: Container = app.extensions["roombot"]
-    if not c.settings.scheduler_in_web or not c.settings.slack_bot_token:
+    c: Container | None = getattr(app, "extensions", {}).get("roombot")
+    if c is None or not c.settings.scheduler_in_web or not c.settings.slack_bot_token:
         return
     scheduler = ReminderScheduler(c, c.slack_client, LeaderLock(c.engine))
     app.extensions["roombot_scheduler"] = scheduler
@@ -60,7 +60,7 @@ def start_background(app: Flask) -> None:
 
 def stop_background(app: Flask) -> None:
     """Stop the scheduler and free the leader lock (gunicorn worker exit)."""
-    scheduler = app.extensions.pop("roombot_scheduler", None)
+    scheduler = getattr(app, "extensions", {}).pop("roombot_scheduler", None)
     if scheduler is not None:
         scheduler.stop()
 

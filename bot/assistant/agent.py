@@ -126,6 +126,7 @@ class Turn:
     def _prompt(self) -> Message:
         with self.ctx.uow() as uow:
             rooms: list[Room] = uow.rooms.list()
+        self.ctx.rooms = {r.id: r for r in rooms}  # the tools' replies reuse them this turn
         content = system_prompt(self.now, self.ctx.policy, rooms, self.lang)
         return {"role": "system", "content": content}
 

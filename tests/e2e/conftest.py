@@ -250,7 +250,9 @@ def event_body(event: dict[str, Any], event_id: str) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-def mention(text: str, *, user: str = "U1", channel: str = "C1", ts: str | None = None) -> dict[str, Any]:
+def mention(
+    text: str, *, user: str = "U1", channel: str = "C1", ts: str | None = None
+) -> dict[str, Any]:
     """An app_mention event (a top-level message unless `ts` says otherwise)."""
     ts = ts or new_ts()
     return {"type": "app_mention", "user": user, "text": text, "ts": ts, "channel": channel,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from booking.clock import JST
 from tests.e2e.conftest import (
     ACK_BUDGET_S,
@@ -12,10 +14,12 @@ from tests.e2e.conftest import (
     Slack,
     active_reservations,
     add_reservation,
+    api_calls,
     block_text,
     buttons,
     jst,
     reservations,
+    response_posts,
     tomorrow,
     wait_for_response,
 )
@@ -45,7 +49,9 @@ def today_noon() -> datetime:
 
 
 def test_today_shows_every_room_with_bookings_and_free_gaps(slack: Slack) -> None:
-    add_reservation(slack.engine, "1", "U2", today_noon(), today_noon() + timedelta(hours=1), "定例")
+    add_reservation(
+        slack.engine, "1", "U2", today_noon(), today_noon() + timedelta(hours=1), "定例"
+    )
     assert_acked(slack.command("/today"))
     answer = wait_for_response(slack.fake, "r1")
     text = block_text(answer.args["blocks"])
@@ -165,7 +171,13 @@ def test_rooms_shows_capacity_equipment_and_who_is_free_now(slack: Slack) -> Non
 
 
 def modal_submission(
-    *, room: str | None, day: str | None, start: str | None, end: str | None, title: str = ""
+    *,
+    room: str | None,
+    day: str | None,
+    start: str | None,
+    end: str | None,
+    title: str = "",
+    lang: str = "ja",
 ) -> dict[str, Any]:
     """A view_submission payload shaped like Slack's, for the booking modal."""
     values = {
@@ -177,7 +189,7 @@ def modal_submission(
         "title": {"title": {"type": "plain_text_input", "value": title or None}},
     }  # fmt: skip
     view = {
-        "id": "V0MODAL", "type": "modal", "callback_id": "book_modal", "private_metadata": "ja",
+        "id": "V0MODAL", "type": "modal", "callback_id": "book_modal", "private_metadata": lang,
         "team_id": TEAM_ID, "app_id": "AFAKE", "bot_id": "BBOT", "hash": "1.fakehash",
         "state": {"values": values}, "blocks": [],
     }  # fmt: skip
@@ -213,17 +225,32 @@ def errors_of(reply: Reply) -> dict[str, str]:
     return dict(body["errors"])
 
 
-def test_modal_without_a_room_shows_the_error_on_the_room_field(slack: Slack) -> None:
-    payload = modal_submission(room=None, day=tomorrow().isoformat(), start="09:00", end="10:00")
-    assert set(errors_of(slack.interaction(payload))) == {"room"}
-    assert reservations(slack.engine) == []
+INVALID = {
+    "missing room": (dict(room=None, start="09:00", end="10:00"), "room", "入力してください"),
+    "missing date": (
+        dict(room="1", day=None, start="09:00", end="10:00"),
+        "date",
+        "入力してください",
+    ),
+    "missing end": (dict(room="1", start="09:00", end=None), "end", "入力してください"),
+    "end before start": (dict(room="1", start="11:00", end="10:00"), "end", "終了時刻"),
+    "unknown room": (dict(room="99", start="09:00", end="10:00"), "room", "見つかりません"),
+    "in the past": (dict(room="1", day="2020-01-06", start="09:00", end="10:00"), "start", "過去"),
+    "too long": (dict(room="1", start="08:00", end="13:00"), "end", "最長"),
+    "too far ahead": (dict(room="1", day="2099-01-05", start="09:00", end="10:00"), "date", "日先"),
+}
 
 
-def test_modal_with_end_before_start_shows_the_error_on_the_end_field(slack: Slack) -> None:
-    payload = modal_submission(room="1", day=tomorrow().isoformat(), start="11:00", end="10:00")
+@pytest.mark.parametrize("case", INVALID.values(), ids=INVALID.keys())
+def test_invalid_modal_shows_the_error_on_the_right_field(
+    slack: Slack, case: tuple[dict[str, Any], str, str]
+) -> None:
+    fields, block_id, words = case
+    payload = modal_submission(**({"day": tomorrow().isoformat()} | fields))
     errors = errors_of(slack.interaction(payload))
-    assert set(errors) == {"end"} and "終了時刻" in errors["end"]
+    assert set(errors) == {block_id} and words in errors[block_id]
     assert reservations(slack.engine) == []
+    assert api_calls(slack.fake) == []
 
 
 def test_modal_for_a_taken_slot_shows_the_error_on_the_start_field(slack: Slack) -> None:
@@ -233,7 +260,16 @@ def test_modal_for_a_taken_slot_shows_the_error_on_the_start_field(slack: Slack)
     errors = errors_of(slack.interaction(payload))
     assert set(errors) == {"start"} and "すでに予約されています" in errors["start"]
     assert len(reservations(slack.engine)) == 1
-    assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []
+    assert api_calls(slack.fake) == []
+
+
+def test_modal_errors_in_english_for_an_english_modal(slack: Slack) -> None:
+    payload = modal_submission(
+        room="1", day=tomorrow().isoformat(), start="11:00", end="10:00", lang="en"
+    )
+    assert errors_of(slack.interaction(payload)) == {
+        "end": "The end time must be after the start time."
+    }
 
 
 # the Cancel button
@@ -279,3 +315,46 @@ def test_cancel_button_on_someone_elses_booking_is_refused(slack: Slack) -> None
     assert [(r.id, r.active, r.owner_id) for r in active_reservations(slack.engine)] == [
         (rid, True, "U2")
     ]
+
+
+def test_cancel_button_in_app_home_confirms_by_dm_and_refreshes_home(slack: Slack) -> None:
+    day = tomorrow()
+    rid = add_reservation(slack.engine, "1", "U1", jst(day, "10:00"), jst(day, "11:00"))
+    click = cancel_click(rid, "U1", "") | {
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "view": {"id": "V0HOME", "type": "home", "team_id": TEAM_ID, "app_id": "AFAKE"},
+    }
+    del click["response_url"], click["channel"]
+    assert_acked(slack.interaction(click))
+    [dm] = slack.fake.wait_for_call("chat.postMessage")
+    assert dm.ok and dm.args["channel"] == "U1" and dm.args["text"].startswith("取り消しました")
+    [home] = slack.fake.wait_for_call("views.publish")
+    assert home.args["user_id"] == "U1"
+    assert not reservations(slack.engine)[0].active
+
+
+def test_cancel_button_twice_says_it_is_already_cancelled(slack: Slack) -> None:
+    day = tomorrow()
+    rid = add_reservation(slack.engine, "1", "U1", jst(day, "10:00"), jst(day, "11:00"))
+    for name in ("c1", "c2"):
+        assert_acked(slack.interaction(cancel_click(rid, "U1", slack.fake.response_url(name))))
+        wait_for_response(slack.fake, name)
+    assert "すでに取り消されています" in response_posts(slack.fake, "c2")[0].args["text"]
+    slack.fake.wait_for_call("views.publish", count=2)
+
+
+def test_book_a_room_button_in_app_home_opens_the_modal(slack: Slack) -> None:
+    click = {
+        "type": "block_actions", "team": {"id": TEAM_ID, "domain": "fake"},
+        "user": {"id": "U1", "username": "u1", "team_id": TEAM_ID}, "api_app_id": "AFAKE",
+        "token": "legacy-verification-token", "trigger_id": "trigger.home",
+        "container": {"type": "view", "view_id": "V0HOME"},
+        "view": {"id": "V0HOME", "type": "home", "team_id": TEAM_ID, "app_id": "AFAKE"},
+        "actions": [{"type": "button", "action_id": "open_book_modal", "block_id": "b0",
+                     "text": {"type": "plain_text", "text": "会議室を予約"},
+                     "action_ts": "1700000001.000300"}],
+    }  # fmt: skip
+    assert_acked(slack.interaction(click))
+    [opened] = slack.fake.wait_for_call("views.open")
+    assert opened.ok and opened.args["trigger_id"] == "trigger.home"
+    assert opened.args["view"]["callback_id"] == "book_modal"

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.assistant.messages import TEXTS
 from bot.assistant.agent import Limits
+from bot.assistant.messages import TEXTS
 from bot.container import Container
 from tests.fakes.openai_api import Delay, FakeOpenAI, HttpError, Reply, tool_calls
 from tests.integration.test_agent import (

@@ -1,0 +1,33 @@
+"""The comparison app for bench.slack_ack: the smallest Bolt app whose handler takes 2 s."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk import WebClient
+
+bolt = App(
+    client=WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"]),
+    signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+    token_verification_enabled=False,
+)
+
+
+@bolt.event("app_mention")
+def slow_mention(event: dict[str, str]) -> None:
+    """Work that takes as long as the bot's slowest answer."""
+    time.sleep(float(os.environ.get("BENCH_HANDLER_SECONDS", "2")))
+
+
+app = Flask(__name__)
+handler = SlackRequestHandler(bolt)
+
+
+@app.post("/slack/events")
+def events() -> object:
+    """The one Request URL."""
+    return handler.handle(request)

@@ -1,0 +1,141 @@
+"""Slack acknowledgement time while the work behind each event is slow.
+
+    .venv/bin/python -m bench.slack_ack [--events 200] [--in-flight 20] [--handler-seconds 2]
+
+Runs the bot under gunicorn (the shipped config, 2 workers) with a fake OpenAI server that takes
+`--handler-seconds` per answer, and a minimal Bolt app whose handler sleeps as long, under the
+same gunicorn settings; sends each the same signed app_mention events with N in flight and
+prints p50/p99 time to the HTTP acknowledgement and the ratio bot / minimal app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from bench.common import ROOT, percentile
+from tests.fakes.openai_api import Delay, FakeOpenAI, Reply
+from tests.fakes.slack_api import FakeSlack
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-test-token"
+
+
+def free_port() -> int:
+    """A free local port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
+    """Serve app with the shipped gunicorn config and 2 workers; yield its events URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy/gunicorn.conf.py"),
+           "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null", app]  # fmt: skip
+    process = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/slack/events"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def send(url: str, n: int) -> float:
+    """POST one signed app_mention event; seconds until the HTTP response."""
+    body = json.dumps({
+        "type": "event_callback", "team_id": "T1", "event_id": f"Ev{n:06d}",
+        "event": {"type": "app_mention", "user": "U1", "channel": "C1", "ts": f"1700000000.{n:06d}",
+                  "text": "<@UBOT> 今日の予約状況は？"},
+    })  # fmt: skip
+    ts = str(int(time.time()))
+    signature = (
+        "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    )
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+        "Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature})  # fmt: skip
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        assert response.status == 200, response.status
+    return time.perf_counter() - started
+
+
+def measure(url: str, events: int, in_flight: int) -> list[float]:
+    """Acknowledgement times of `events` events, `in_flight` at a time."""
+    send(url, 999_999)  # warm-up
+    with ThreadPoolExecutor(in_flight) as pool:
+        return list(pool.map(lambda n: send(url, n), range(events)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--in-flight", type=int, default=20)
+    parser.add_argument("--handler-seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    slow = args.handler_seconds
+    with (
+        FakeSlack() as slack,
+        FakeOpenAI(responder=lambda _body: Delay(slow, Reply("OK"))) as model,
+    ):
+        common = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
+                  "BENCH_HANDLER_SECONDS": str(slow), "SCHEDULER_IN_WEB": "false"}  # fmt: skip
+        workdir = tempfile.mkdtemp(prefix="roombot-bench-")
+        bot_env = {**common, "FLASK_ENV": "development", "DATABASE_URL": f"sqlite:///{workdir}/bot.db",
+                   "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": model.url}  # fmt: skip
+        for step in (["db", "upgrade"], ["rooms", "sync"]):
+            subprocess.run(
+                [sys.executable, "-m", "bot", *step],
+                cwd=ROOT,
+                env={**os.environ, **bot_env},
+                check=True,
+                capture_output=True,
+            )
+        with gunicorn("bench.minimal_bolt_app:app", common) as url:
+            minimal = measure(url, args.events, args.in_flight)
+        with gunicorn("bot.wsgi:app", bot_env) as url:
+            bot = measure(url, args.events, args.in_flight)
+    print(
+        f"{args.events} signed app_mention events, {args.in_flight} in flight, handler {slow:g} s, gunicorn 2 workers"
+    )
+    for name, samples in (("minimal Bolt app", minimal), ("room bot", bot)):
+        print(
+            f"{name:>16}: ack p50 {percentile(samples, 50) * 1000:7.1f} ms   p99 {percentile(samples, 99) * 1000:7.1f} ms"
+        )
+    print(
+        f"ratio room bot / minimal: p50 {percentile(bot, 50) / percentile(minimal, 50):.2f}x   p99 {percentile(bot, 99) / percentile(minimal, 99):.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,478 @@
+"""The offline assistant end to end: understanding, tools, fake unit of work, memory history.
+
+Now is Friday 2025-09-26 09:00 JST. Each table row is one message and its exact outcome: the
+one reservation it must create, or the question it must ask instead (without booking).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import pytest
+
+from booking.clock import JST, at
+from booking.model import Reservation, TimeSlot
+from booking.policy import Policy
+from bot.assistant.conversation import ChatReply, ChatRequest
+from bot.assistant.offline import OfflineAssistant
+from bot.assistant.tools import ToolContext
+from bot.assistant.understand import detect_language
+from storage.history import MemoryChatHistory
+from storage.rooms_file import load_rooms
+from tests.conftest import ROOMS_FILE
+from tests.unit.fake_uow import FakeUnitOfWork
+
+NOW = datetime(2025, 9, 26, 9, 0, tzinfo=JST)  # a Friday morning
+ROOMS = load_rooms(ROOMS_FILE)
+ME, SOMEONE = "U_ME", "U_SOMEONE"
+_KANA_KANJI = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+ASKS_FOR = {  # how a question names each missing field
+    "day": {"ja": "日付", "en": "the date"},
+    "start": {"ja": "開始時刻", "en": "start time"},
+    "end": {"ja": "終了時刻か利用時間", "en": "end time or length"},
+    "room": {"ja": "どの部屋|どの会議室|会議室を教え|・会議室", "en": "which room|the room"},
+}
+
+
+# ---- the assistant under test ---------------------------------------------------------------
+
+
+class Desk:
+    """One office: the rooms file, a fake unit of work, memory history, a fixed clock."""
+
+    def __init__(self, *held: Reservation):
+        self.uow = FakeUnitOfWork(ROOMS, held)
+        self.history = MemoryChatHistory(ttl=86400, clock=lambda: 0.0)
+        self.assistant = OfflineAssistant(self.context, lambda: NOW, self.history)
+
+    def context(self, user_id: str, now: datetime) -> ToolContext:
+        """The tools' view of one request, as the container builds it."""
+        return ToolContext(lambda: self.uow, Policy(), user_id, now)
+
+    def say(self, text: str, user: str = ME, session: str = "slack:T1:C1:1.0") -> ChatReply:
+        """One message, in the language the agent would detect for it."""
+        return self.assistant.reply(ChatRequest(session, user, text), detect_language(text))
+
+    @property
+    def rows(self) -> list[Reservation]:
+        """Every reservation in the fake repository, by id."""
+        rows = self.uow.fake_reservations.rows
+        return [rows[key] for key in sorted(rows)]
+
+
+def held(room: str, day: date, start: time, end: time, owner: str = SOMEONE) -> Reservation:
+    """An existing reservation."""
+    return Reservation(room, owner, TimeSlot(at(day, start), at(day, end)).in_utc())
+
+
+def day(text: str) -> date:
+    """A date from 'YYYY-MM-DD'."""
+    return date.fromisoformat(text)
+
+
+def language(reply: str) -> str:
+    """The reply's language, ignoring room names (which are Japanese in both languages)."""
+    names = {n for r in ROOMS for n in (r.name, *r.aliases)}
+    for name in sorted(names, key=len, reverse=True):
+        reply = reply.replace(name, "")
+    return "ja" if _KANA_KANJI.search(reply) else "en"
+
+
+def asks(reply: str) -> bool:
+    """True when the reply ends in a question."""
+    return reply.rstrip().endswith(("?", "？"))
+
+
+# ---- the table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Book:
+    """The request must create exactly this reservation (room id, JST day, start, end)."""
+
+    room: str
+    day: str
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Ask:
+    """The request must not book; it must ask for the missing fields (and offer free rooms)."""
+
+    missing: tuple[str, ...]
+    offers: tuple[str, ...] = ()
+
+
+ALL_ROOMS = ("1", "2", "3", "4", "5", "6")
+FOR_SIX = ("2", "3", "4")
+TUE, SUN, MON = "2025-09-27", "2025-09-28", "2025-09-29"  # tomorrow (Sat), Sun, next Monday
+TODAY = "2025-09-26"
+
+
+def gap(text: str, outcome: Book | Ask, why: str) -> object:
+    """A case the assistant gets wrong today (kept as a strict xfail, see the BUG notes)."""
+    return pytest.param(text, outcome, marks=pytest.mark.xfail(strict=True, reason=why), id=text)
+
+
+CASES: list[object] = [
+    # Japanese, complete: books
+    ("明日の14時から1時間、会議室Aを予約して", Book("1", TUE, "14:00", "15:00")),
+    ("明日１４時から３０分、会議室Bを予約", Book("2", TUE, "14:00", "14:30")),
+    ("明後日の午後2時から4時まで大会議室を押さえて", Book("4", SUN, "14:00", "16:00")),
+    ("来週月曜10時から11時まで会議室Cを予約したいです", Book("3", MON, "10:00", "11:00")),
+    ("今日の14時半から15時まで応接室を予約お願いします", Book("5", TODAY, "14:30", "15:00")),
+    ("今日の１４時半から３０分、さくらを予約して", Book("1", TODAY, "14:30", "15:00")),
+    ("明日午後２時から１時間半もみじを押さえてください", Book("2", TUE, "14:00", "15:30")),
+    ("明日14:00〜15:00 ふじ 予約", Book("3", TUE, "14:00", "15:00")),
+    ("来週月曜の10時から90分、おおぞらを予約したい", Book("4", MON, "10:00", "11:30")),
+    ("明後日13時から2時間 Boardroom 予約お願いします", Book("4", SUN, "13:00", "15:00")),
+    ("明日の10時から30分、ブースを取って", Book("6", TUE, "10:00", "10:30")),
+    ("明日10時から1時間 応接 を予約", Book("5", TUE, "10:00", "11:00")),
+    ("来週月曜14時から15時、会議室2を予約して", Book("2", MON, "14:00", "15:00")),
+    ("明日の14時から会議室Bを1時間予約できますか", Book("2", TUE, "14:00", "15:00")),
+    ("14時から1時間会議室Cを予約", Book("3", TODAY, "14:00", "15:00")),
+    ("来週月曜１４：００〜１５：００ 会議室Cを予約していただけますか", Book("3", MON, "14:00", "15:00")),
+    ("明日14時半から1時間会議室Aを予約", Book("1", TUE, "14:30", "15:30")),
+    ("明日の午後２時から３０分、Room Bを予約したいです", Book("2", TUE, "14:00", "14:30")),
+    ("6人で明日14時から1時間、会議室Cを予約して", Book("3", TUE, "14:00", "15:00")),
+    ("明日は14時から1時間、さくらを予約お願いできますか", Book("1", TUE, "14:00", "15:00")),
+    ("明日の9時から10時までフォンブースを予約", Book("6", TUE, "09:00", "10:00")),
+    ("明日13時から会議室Cを30分押さえて", Book("3", TUE, "13:00", "13:30")),
+    ("来週月曜日の午前10時から正午まで、大会議室を予約してください", Book("4", MON, "10:00", "12:00")),
+    ("明日の14時半から1時間半、会議室Bを予約しておいて", Book("2", TUE, "14:30", "16:00")),
+    # Japanese, incomplete: asks
+    ("明日14時から1時間会議室を予約して", Ask(("room",), ALL_ROOMS)),
+    ("６人で明日１０時から１時間予約したい", Ask(("room",), FOR_SIX)),
+    ("明日の14時から1時間、6人で使える部屋を予約して", Ask(("room",), FOR_SIX)),
+    ("明日14時から会議室Aを予約して", Ask(("end",))),
+    ("明日会議室Aを予約して", Ask(("start", "end"))),
+    ("会議室Aを予約して", Ask(("day", "start", "end"))),
+    ("会議室を予約したい", Ask(("day", "start", "end", "room"))),
+    ("来週月曜に6人で会議を入れたいので部屋を予約して", Ask(("start", "end", "room"))),
+    ("明日の午後、会議室Bを予約", Ask(("start", "end"))),
+    ("明日の14時から大会議室を予約したいです", Ask(("end",))),
+    ("明後日の午後2時から会議室Cを押さえて", Ask(("end",))),
+    # English, complete: books
+    ("book Room A tomorrow 2pm for 1 hour", Book("1", TUE, "14:00", "15:00")),
+    ("Could you please reserve Room B for tomorrow from 14:00 to 15:00?", Book("2", TUE, "14:00", "15:00")),
+    ("book sakura tomorrow 10am for 30 minutes", Book("1", TUE, "10:00", "10:30")),
+    ("grab Momiji today 3pm-4pm", Book("2", TODAY, "15:00", "16:00")),
+    ("reserve the Boardroom next Monday 10:00-11:30", Book("4", MON, "10:00", "11:30")),
+    ("book Room C tomorrow at 2:30pm for 1h", Book("3", TUE, "14:30", "15:30")),
+    ("please book the phone booth tomorrow 11am for 30 min", Book("6", TUE, "11:00", "11:30")),
+    ("hold Fuji the day after tomorrow 1pm to 3pm", Book("3", SUN, "13:00", "15:00")),
+    ("book the Guest Room next Monday 2pm for 90 minutes", Book("5", MON, "14:00", "15:30")),
+    ("I'd like to reserve Ozora tomorrow 9am-10am please", Book("4", TUE, "09:00", "10:00")),
+    ("book Room A next Monday 14:00 to 15:00", Book("1", MON, "14:00", "15:00")),
+    ("book room 2 tomorrow 4pm for an hour", Book("2", TUE, "16:00", "17:00")),
+    ("can you book the boardroom next Monday 10am for 90 minutes", Book("4", MON, "10:00", "11:30")),
+    ("can you book Room C for tomorrow 2-3pm", Book("3", TUE, "14:00", "15:00")),
+    ("book room B for 6 tomorrow 14:00-15:00", Book("2", TUE, "14:00", "15:00")),
+    ("reserve Room C at 3pm for 1 hour", Book("3", TODAY, "15:00", "16:00")),
+    ("Reserve Large Room tomorrow 2pm to 4pm", Book("4", TUE, "14:00", "16:00")),
+    ("ｂｏｏｋ Ｒｏｏｍ Ａ ｔｏｍｏｒｒｏｗ ２ｐｍ ｆｏｒ １ｈ", Book("1", TUE, "14:00", "15:00")),
+    ("Book Room B tomorrow 14:00 for 90 minutes, thanks!", Book("2", TUE, "14:00", "15:30")),
+    ("hey, can you grab Room C for 6 next Monday 2pm-3:30pm?", Book("3", MON, "14:00", "15:30")),
+    ("reserve Sakura today at 16:00 for 30 mins", Book("1", TODAY, "16:00", "16:30")),
+    # English, incomplete: asks
+    ("book a room tomorrow 2pm for 1 hour", Ask(("room",), ALL_ROOMS)),
+    ("book a room for 6 tomorrow 3-4pm", Ask(("room",), FOR_SIX)),
+    ("I need a room for 6 people tomorrow 10-11am", Ask(("room",), FOR_SIX)),
+    ("book Room A tomorrow", Ask(("start", "end"))),
+    ("book Room B tomorrow at 2pm", Ask(("end",))),
+    ("Can I book a room next Monday?", Ask(("start", "end", "room"))),
+    ("reserve a room next Monday 2pm for 6", Ask(("end", "room"))),
+    ("book the boardroom next Monday", Ask(("start", "end"))),
+    ("Book me a room for tomorrow afternoon", Ask(("start", "end", "room"))),
+    ("book Room C tomorrow 2-3", Ask(("start",))),  # bare numbers are not times (documented)
+    ("book Room B on Monday at 10 for 1h", Ask(("start",))),
+    # Known gaps (strict xfails; see the BUG notes in the report and below)
+    # BUG: bot/assistant/offline.py Handler.book ignores the head count when a room is named:
+    # 6 people are booked into 会議室A (seats 4) instead of being offered rooms that fit.
+    gap("6人で明日14時から1時間、会議室Aを予約して", Ask(("room",), FOR_SIX), "capacity ignored"),
+    gap("book Room A for 6 tomorrow 2pm for 1h", Ask(("room",), FOR_SIX), "capacity ignored"),
+    # BUG: bot/assistant/understand.py: 'tmrw' is not a day, so the day silently defaults to
+    # today and the room is booked on the wrong day (14:00 today instead of tomorrow).
+    gap("book room b tmrw 2pm 1h", Book("2", TUE, "14:00", "15:00"), "tmrw read as today"),
+    # BUG: bot/assistant/understand.py _INTENTS: casual booking verbs are not recognised
+    # (hiragana とって, bare お願い, 'I need Room B'); every field is understood, yet the
+    # reply is the help text.
+    gap("明日２時から１時間Aとって", Book("1", TUE, "14:00", "15:00"), "とって not a booking"),
+    gap("明日１４時〜１５時で会議室Ｂお願い", Book("2", TUE, "14:00", "15:00"), "お願い"),
+    gap("I need Room B tomorrow at 14:30 for 45 minutes", Book("2", TUE, "14:30", "15:15"), "need"),
+]
+
+
+def _text(case: object) -> str:
+    return case.values[0] if hasattr(case, "values") else case[0]  # type: ignore[index,attr-defined]
+
+
+def test_the_table_is_large_and_bilingual() -> None:
+    languages = [detect_language(_text(case)) for case in CASES]
+    assert len(CASES) >= 60
+    assert languages.count("ja") >= 30 and languages.count("en") >= 30
+
+
+@pytest.mark.parametrize(("text", "outcome"), CASES)
+def test_request(text: str, outcome: Book | Ask) -> None:
+    desk = Desk()
+    reply = desk.say(text)
+    lang = detect_language(text)
+    assert language(reply.text) == lang, reply.text
+    if isinstance(outcome, Book):
+        check_booked(desk, reply, outcome, lang)
+    else:
+        check_asked(desk, reply, outcome, lang)
+
+
+def check_booked(desk: Desk, reply: ChatReply, want: Book, lang: str) -> None:
+    """Exactly the wanted reservation exists, is mine, and the reply confirms it."""
+    assert len(desk.rows) == 1, reply.text
+    row = desk.rows[0]
+    start = at(day(want.day), time.fromisoformat(want.start))
+    end = at(day(want.day), time.fromisoformat(want.end))
+    assert (row.room_id, row.start, row.end) == (want.room, start, end), reply.text
+    assert row.owner_id == ME and row.active
+    assert [(r.id, r.room_id, r.start, r.end) for r in reply.created] == [
+        (row.id, row.room_id, row.start, row.end)
+    ]
+    assert f"#{row.id}" in reply.text and not asks(reply.text)
+    assert ("予約しました" if lang == "ja" else "Booked") in reply.text
+
+
+def check_asked(desk: Desk, reply: ChatReply, want: Ask, lang: str) -> None:
+    """Nothing is booked; the reply asks, names what is missing and offers the free rooms."""
+    assert desk.rows == [] and reply.created == [], reply.text
+    assert asks(reply.text), reply.text
+    for field in want.missing:
+        assert re.search(ASKS_FOR[field][lang], reply.text, re.I), (field, reply.text)
+    for room in ROOMS:
+        listed = f"{room.name} ({room.capacity})" in reply.text
+        assert listed == (room.id in want.offers), (room.name, reply.text)
+
+
+# ---- conversations --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("明日14時から1時間会議室を予約して", "会議室Bで"),
+        ("明日の14時から1時間、会議室を予約したいです", "もみじでお願いします"),
+        ("book a room tomorrow 2pm for 1 hour", "Room B please"),
+        ("can you book a room for tomorrow 14:00-15:00?", "Momiji"),
+    ],
+)
+def test_missing_room_is_asked_then_the_answer_books(first: str, second: str) -> None:
+    desk = Desk()
+    question = desk.say(first)
+    assert asks(question.text) and desk.rows == []
+    assert all(f"{r.name} ({r.capacity})" in question.text for r in ROOMS)
+    booked = desk.say(second)
+    assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
+        ("2", at(day(TUE), time(14)), at(day(TUE), time(15)))
+    ]
+    assert [r.id for r in booked.created] == [desk.rows[0].id]
+    assert language(booked.text) == detect_language(second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("明日14時から会議室Aを予約して", "1時間で"), ("book Room A tomorrow at 2pm", "for 1 hour")],
+)
+def test_missing_length_is_asked_then_the_answer_books(first: str, second: str) -> None:
+    desk = Desk()
+    assert asks(desk.say(first).text)
+    desk.say(second)
+    assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
+        ("1", at(day(TUE), time(14)), at(day(TUE), time(15)))
+    ]
+
+
+# BUG: bot/assistant/offline.py merge(): a follow-up that gives only the time ('14時から1時間',
+# '2pm for 1 hour') is understood with day = today (understand() defaults the day when a start
+# time is given), and merge() lets that default replace the date the user said first (明日 /
+# tomorrow). The room is booked on the wrong day: 2025-09-26 instead of 2025-09-27.
+@pytest.mark.xfail(strict=True, reason="follow-up time replaces the earlier date with today")
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("明日会議室Aを予約して", "14時から1時間"), ("book Room A tomorrow", "2pm for 1 hour")],
+)
+def test_follow_up_time_keeps_the_date_said_first(first: str, second: str) -> None:
+    desk = Desk()
+    assert asks(desk.say(first).text)
+    desk.say(second)
+    assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
+        ("1", at(day(TUE), time(14)), at(day(TUE), time(15)))
+    ]
+
+
+# BUG: bot/assistant/offline.py _pending(): only the last user message is re-read, so a request
+# completed over three messages loses its intent: 'book a room' → 'tomorrow 2pm for an hour'
+# (answered with free rooms and a question) → 'Room B please' gets the help text, no booking.
+@pytest.mark.xfail(strict=True, reason="_pending re-reads only the last user message")
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ("book a room", "tomorrow 2pm for an hour", "Room B please"),
+        ("会議室を予約したい", "明日の14時から1時間", "会議室Bで"),
+    ],
+)
+def test_request_completed_over_three_messages_books(messages: tuple[str, ...]) -> None:
+    desk = Desk()
+    for text in messages[:-1]:
+        assert asks(desk.say(text).text)
+    desk.say(messages[-1])
+    assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
+        ("2", at(day(TUE), time(14)), at(day(TUE), time(15)))
+    ]
+
+
+def test_an_answer_after_a_booking_is_not_taken_as_a_new_booking() -> None:
+    desk = Desk()
+    desk.say("book Room A tomorrow 2pm for 1 hour")
+    reply = desk.say("Room B please")
+    assert [r.room_id for r in desk.rows] == ["1"] and reply.created == []
+
+
+def test_sessions_do_not_share_a_pending_question() -> None:
+    desk = Desk()
+    desk.say("明日14時から1時間会議室を予約して", session="slack:T1:C1:1.0")
+    desk.say("会議室Bで", session="slack:T1:C1:2.0")
+    assert desk.rows == []
+
+
+def test_each_exchange_is_remembered_as_one_turn() -> None:
+    desk = Desk()
+    reply = desk.say("book Room A tomorrow", session="api:s1")
+    assert desk.history.load("api:s1") == [
+        {"role": "user", "content": "book Room A tomorrow"},
+        {"role": "assistant", "content": reply.text},
+    ]
+
+
+# ---- conflicts, cancelling, my bookings, the schedule, help ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "pick"),
+    [("明日の14時から1時間、会議室Aを予約して", "会議室Bで"), ("book Room A tomorrow 2-3pm", "Room B")],
+)
+def test_conflict_lists_alternatives_and_one_can_be_picked(text: str, pick: str) -> None:
+    taken = held("1", day(TUE), time(14), time(15))
+    desk = Desk(taken)
+    reply = desk.say(text)
+    assert len(desk.rows) == 1 and reply.created == [] and asks(reply.text)
+    assert "会議室A" in reply.text  # names the taken room
+    for name in ("会議室B", "会議室C", "大会議室"):  # other rooms free at that time
+        assert name in reply.text
+    assert "13:00-14:00" in reply.text and "15:00-16:00" in reply.text  # same room, near times
+    assert language(reply.text) == detect_language(text)
+    desk.say(pick)
+    assert [(r.room_id, r.owner_id, r.start) for r in desk.rows[1:]] == [
+        ("2", ME, at(day(TUE), time(14)))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "done", "refused"),
+    [
+        ("#1 をキャンセルして", "予約2を取り消して", "取り消しました", "本人"),
+        ("cancel #1", "cancel booking 2", "Cancelled", "Only the person"),
+    ],
+)
+def test_cancel_mine_but_not_someone_elses(mine: str, theirs: str, done: str, refused: str) -> None:
+    desk = Desk(
+        held("1", day(TUE), time(14), time(15), owner=ME),
+        held("2", day(TUE), time(14), time(15), owner=SOMEONE),
+    )
+    reply = desk.say(mine)
+    assert done in reply.text and "#1" in reply.text
+    assert not desk.rows[0].active and desk.rows[0].cancelled_by == ME
+    reply = desk.say(theirs)
+    assert refused in reply.text
+    assert desk.rows[1].active
+    assert language(reply.text) == detect_language(theirs)
+
+
+@pytest.mark.parametrize(("text", "head"), [("私の予約を見せて", "あなたの予約"), ("my bookings", "Your")])
+def test_my_bookings_lists_only_mine_and_only_upcoming(text: str, head: str) -> None:
+    desk = Desk(
+        held("1", day(TUE), time(14), time(15), owner=ME),
+        held("2", day(TUE), time(14), time(15), owner=SOMEONE),
+        held("4", day(MON), time(10), time(11), owner=ME),
+        held("3", day(TODAY), time(7), time(8), owner=ME),  # already over
+    )
+    reply = desk.say(text)
+    assert head in reply.text
+    assert "#1" in reply.text and "#3" in reply.text
+    assert "#2" not in reply.text and "#4" not in reply.text
+    assert reply.text.index("#1") < reply.text.index("#3")  # soonest first
+    assert language(reply.text) == detect_language(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "free"), [("今日の予約状況を教えて", "空き"), ("today's schedule", "free")]
+)
+def test_todays_schedule_lists_every_room(text: str, free: str) -> None:
+    desk = Desk(
+        held("2", day(TODAY), time(10), time(11)),
+        held("4", day(TODAY), time(13), time(14, 30), owner=ME),
+        held("1", day(TUE), time(10), time(11)),  # tomorrow: not shown
+    )
+    reply = desk.say(text)
+    lines = {line.split(":")[0].strip("• "): line for line in reply.text.splitlines()[1:]}
+    assert set(lines) == {r.name for r in ROOMS}
+    assert "10:00–11:00" in lines["会議室B"] and "13:00–14:30" in lines["大会議室"]
+    assert all(lines[r.name].endswith(free) for r in ROOMS if r.id not in ("2", "4"))
+    assert "2025-09-26" in reply.text
+    assert language(reply.text) == detect_language(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [
+        ("asdf qwerty", "book Room A tomorrow"),
+        ("???", "book Room A tomorrow"),
+        ("ほげほげ", "会議室Aを予約して"),
+        ("こんにちは", "会議室Aを予約して"),
+    ],
+)
+def test_unintelligible_message_gets_help_in_its_language(text: str, example: str) -> None:
+    desk = Desk()
+    reply = desk.say(text)
+    assert example in reply.text and desk.rows == [] and reply.created == []
+    assert language(reply.text) == detect_language(text)
+    assert not asks(reply.text)  # help is not a question, so the next message starts afresh
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("今日の8時から1時間会議室Aを予約", "過去"),
+        ("book Room A today 8am for 1 hour", "passed"),
+        ("明日の14時から6時間、会議室Aを予約して", "4時間"),
+        ("book Room A tomorrow 2pm for 6 hours", "4 hours"),
+        ("book Room A tomorrow 21:00 to 23:00", "07:00–22:00"),
+    ],
+)
+def test_request_breaking_a_rule_is_refused_with_the_reason(text: str, why: str) -> None:
+    desk = Desk()
+    reply = desk.say(text)
+    assert desk.rows == [] and reply.created == []
+    assert why in reply.text and language(reply.text) == detect_language(text)
+
+
+# BUG: bot/assistant/understand.py detect_language() calls any text holding one kanji or kana
+# Japanese, and Agent.reply uses it to pick the reply language. An English request naming a
+# room by its display name (会議室A — the name the bot's own English replies print) is
+# answered in Japanese.
+@pytest.mark.xfail(strict=True, reason="detect_language: one kanji makes a message Japanese")
+def test_english_request_naming_a_japanese_room_is_answered_in_english() -> None:
+    desk = Desk()
+    reply = desk.say("book 会議室A tomorrow 2pm for 1 hour")
+    assert len(desk.rows) == 1
+    assert reply.lang == "en" and language(reply.text) == "en"
