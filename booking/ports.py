@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from booking.model import Reservation, Room
 
@@ -48,11 +49,24 @@ class ReservationRepository(Protocol):
         ...
 
 
+Observer = Callable[[str, dict[str, Any]], None]
+
+
 class AbstractUnitOfWork(abc.ABC):
-    """One transaction over the repositories; commit explicitly, roll back on exit."""
+    """One transaction over the repositories; commit explicitly, roll back on exit.
+
+    Use cases `record` what happened (booked, conflict, cancelled); an observer injected by
+    the composition root (metrics) hears it. The domain itself does no I/O.
+    """
 
     rooms: RoomRepository
     reservations: ReservationRepository
+    observer: Observer | None = None
+
+    def record(self, event: str, **data: Any) -> None:
+        """Tell the observer, if any, that something happened."""
+        if self.observer is not None:
+            self.observer(event, data)
 
     def __enter__(self) -> AbstractUnitOfWork:
         return self

@@ -52,6 +52,7 @@ def create_reservation(
         policy.validate(slot, now)
         clash = uow.reservations.active_between(slot.start, slot.end, found.id)
         if clash:
+            uow.record("conflict", room_id=found.id, source=source)
             raise SlotTaken(found.id, clash[0].id, found.name)
         reservation = Reservation(
             room_id=found.id,
@@ -64,8 +65,10 @@ def create_reservation(
         try:
             saved = uow.reservations.add(reservation)
         except SlotTaken:  # lost a race the database settled: name the room all the same
+            uow.record("conflict", room_id=found.id, source=source)
             raise SlotTaken(found.id, room_name=found.name) from None
         uow.commit()
+        uow.record("booked", room_id=found.id, source=source)
     return saved
 
 
@@ -83,6 +86,7 @@ def cancel_reservation(
         cancelled = reservation.cancelled(by=actor_id, at=now)
         uow.reservations.save(cancelled)
         uow.commit()
+        uow.record("cancelled", room_id=cancelled.room_id)
     return cancelled
 
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.observability import configure_logging
 from bot.settings import ConfigError, Settings
 
 log = logging.getLogger("bot")
@@ -17,12 +18,9 @@ log = logging.getLogger("bot")
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command; config errors print one clear line."""
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings.from_env()
+        configure_logging(settings)
         command: Callable[[argparse.Namespace, Settings], int] = args.command
         return command(args, settings)
     except ConfigError as error:

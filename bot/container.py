@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 
 from booking.policy import Policy
+from bot import metrics
 from bot.assistant.agent import Agent
 from bot.assistant.llm import ChatModel, OpenAIChatModel
 from bot.assistant.offline import OfflineAssistant
@@ -42,8 +43,10 @@ class Container:
     redis: redis.Redis | None
 
     def uow(self) -> SqlAlchemyUnitOfWork:
-        """A fresh unit of work."""
-        return SqlAlchemyUnitOfWork(self.session_factory)
+        """A fresh unit of work whose recorded events feed the metrics."""
+        uow = SqlAlchemyUnitOfWork(self.session_factory)
+        uow.observer = metrics.observe
+        return uow
 
     def __post_init__(self) -> None:
         self.session_factory = make_session_factory(self.engine)

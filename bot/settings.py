@@ -56,6 +56,7 @@ class Settings:
     digest_channel: str | None = None
     digest_time: str = "08:30"
     digest_grace_minutes: int = 30
+    metrics_dir: str | None = None
 
     @property
     def is_development(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 import health
-from bot import __version__
+from bot import __version__, observability
 from bot.api import errors as api_errors
 from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["roombot"] = container
+    observability.install(app, container.settings)
     api_errors.register(app)
     app.register_blueprint(
         health.create_blueprint(

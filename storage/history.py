@@ -103,7 +103,9 @@ class MemoryChatHistory:
 
     def append(self, session: str, turn: list[Message]) -> None:
         with self._lock:
-            _, turns = self._data.pop(session, (0.0, []))
+            expires, turns = self._data.pop(session, (0.0, []))
+            if expires <= self.clock():  # expired but not yet read: start afresh, as Redis does
+                turns = []
             turns = [*turns, encode_turn(turn, time.time())][-self.max_turns :]
             self._data[session] = (self.clock() + self.ttl, turns)
             while len(self._data) > self.max_sessions:

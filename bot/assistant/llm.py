@@ -10,6 +10,8 @@ from typing import Any, Literal, Protocol
 
 import openai
 
+from bot.metrics import LLM_CALLS
+
 Message = dict[str, Any]
 REQUEST_TIMEOUT_S = 20.0
 MAX_RETRIES = 2
@@ -60,13 +62,18 @@ class OpenAIChatModel:
                 timeout=timeout,
             )
         except openai.APITimeoutError as error:
+            LLM_CALLS.labels("timeout").inc()
             raise ModelUnavailable("timeout") from error
         except openai.APIConnectionError as error:
+            LLM_CALLS.labels("unreachable").inc()
             raise ModelUnavailable("unreachable") from error
         except openai.APIStatusError as error:
+            LLM_CALLS.labels(f"http_{error.status_code}").inc()
             raise ModelUnavailable("failed", f"HTTP {error.status_code}") from error
         if not response.choices:
+            LLM_CALLS.labels("empty").inc()
             raise ModelUnavailable("failed", "no choices")
+        LLM_CALLS.labels("ok").inc()
         return as_message(response.choices[0].message.model_dump(exclude_none=True))
 
 

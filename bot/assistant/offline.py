@@ -37,6 +37,7 @@ class OfflineAssistant:
         ctx = self.context(request.user_id, now)
         with ctx.uow() as uow:
             rooms = uow.rooms.list()
+        ctx.rooms = {r.id: r for r in rooms}
         past = self.history.load(request.session)
         heard = understand(request.text, now, rooms)
         heard = merge(_pending(past, now, rooms), heard)
@@ -48,13 +49,25 @@ class OfflineAssistant:
 
 
 def _pending(past: list[dict[str, Any]], now: datetime, rooms: list[Any]) -> Understood | None:
-    """The earlier request, when the assistant's last reply asked a question about it."""
-    if len(past) < 2 or past[-1].get("role") != "assistant":
-        return None
-    if not str(past[-1].get("content", "")).rstrip().endswith(("?", "？")):
-        return None
-    users = [m for m in past if m.get("role") == "user"]
-    return understand(str(users[-1].get("content", "")), now, rooms) if users else None
+    """The request being completed: every user message answered by a question, merged in order."""
+    asked: list[str] = []
+    for user, reply in zip(past[-2::-2], past[::-2], strict=False):  # newest (user, reply) first
+        if (
+            user.get("role") != "user"
+            or reply.get("role") != "assistant"
+            or not _is_question(reply)
+        ):
+            break
+        asked.insert(0, str(user.get("content", "")))
+    request: Understood | None = None
+    for text in asked:
+        request = merge(request, understand(text, now, rooms))
+    return request
+
+
+def _is_question(message: dict[str, Any]) -> bool:
+    """True when the assistant's reply asked something."""
+    return str(message.get("content", "")).rstrip().endswith(("?", "？"))
 
 
 def merge(earlier: Understood | None, now: Understood) -> Understood:
@@ -64,8 +77,10 @@ def merge(earlier: Understood | None, now: Understood) -> Understood:
     changes = {
         f.name: getattr(now, f.name)
         for f in dataclasses.fields(now)
-        if getattr(now, f.name) not in (None, (), "unknown") and f.name != "lang"
+        if getattr(now, f.name) not in (None, (), "unknown") and f.name not in ("lang", "day_said")
     }
+    if not now.day_said and earlier.day is not None:  # a bare time keeps the day said before
+        changes.pop("day", None)
     if now.end is not None or now.duration is not None:  # a new end replaces both old forms
         changes.setdefault("end", None)
         changes.setdefault("duration", None)
@@ -106,6 +121,8 @@ class Handler:
 
     def book(self) -> str:
         missing = self.heard.missing_for_booking()
+        if not missing and self._too_small():
+            missing = ["room"]  # the named room does not seat them: offer ones that do
         if missing == ["room"]:
             found = self.call("find_free_rooms", **self.times(), **self._needs())
             return t.pick_room(self.lang, self.heard, found)
@@ -139,6 +156,12 @@ class Handler:
 
     def help(self) -> str:
         return t.help_text(self.lang, self.heard)
+
+    def _too_small(self) -> bool:
+        """True when the named room seats fewer people than the request asks for."""
+        h = self.heard
+        room = self.ctx.rooms.get(h.room_id or "") if self.ctx.rooms else None
+        return bool(h.capacity and room is not None and room.capacity < h.capacity)
 
     def _needs(self) -> dict[str, Any]:
         return {"capacity": self.heard.capacity, "equipment": list(self.heard.equipment) or None}

@@ -61,9 +61,9 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         (
             "book",
             r"予約(?:して|した(?:い|く)|しよ|しま|する|を?お願|を?頼|を?入れ|でき|を?取)"
-            r"|押さえ|抑え|取って|取りたい|確保|使いたい|予約\s*[。.!！]*\s*$|"
+            r"|押さえ|抑え|取って|取りたい|とって|とりたい|確保|使いたい|予約\s*[。.!！]*\s*$|"
             + _words(
-                r"book|reserve|grab|hold|(?:need|want|get)\s+a\s+room|schedule\s+an?\s+meeting"
+                r"book|reserve|grab|hold|(?:need|want|get)\s+(?:a\s+)?(?:room|rm)|schedule\s+an?\s+meeting"
             ),
         ),
         ("free", r"空い|空き|あいて|空室|使える部屋|" + _words(r"available|free|vacant")),
@@ -81,6 +81,8 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
     )
 )
 _JAPANESE = re.compile(r"[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 _TITLE = re.compile(r"「([^」]*)」|『([^』]*)』|[\"＂]([^\"＂]+)[\"＂]|“([^”]+)”")
 _CAPACITY = re.compile(
     r"(?<![\d.])(?P<a>\d{1,3})\s*(?:人|名)"
@@ -123,6 +125,7 @@ class Understood:
     equipment: tuple[str, ...] = ()
     reservation_id: int | None = None
     title: str | None = None
+    day_said: bool = False  # False when `day` is only today's default for a bare time
 
     def end_time(self) -> time | None:
         """The explicit end, else start + duration (None past midnight or when unknown)."""
@@ -141,8 +144,15 @@ class Understood:
 
 
 def detect_language(text: str) -> Lang:
-    """'ja' when the text holds any kana or kanji, else 'en'."""
-    return "ja" if _JAPANESE.search(text) else "en"
+    """'ja' for kana, or kanji without English words; 'en' otherwise.
+
+    'book 会議室A tomorrow 2pm' is English: a room's Japanese name alone does not make it Japanese.
+    """
+    if _KANA.search(text):
+        return "ja"
+    if _JAPANESE.search(text):
+        return "en" if len(_ENGLISH_WORD.findall(text)) >= 2 else "ja"
+    return "en"
 
 
 def understand(text: str, now: datetime, rooms: Sequence[Room]) -> Understood:
@@ -167,6 +177,7 @@ def understand(text: str, now: datetime, rooms: Sequence[Room]) -> Understood:
         equipment=_equipment(plain),
         reservation_id=reservation_id,
         title=title,
+        day_said=day is not None,
     )
 
 

@@ -34,7 +34,7 @@ _EXPLICIT_DATE = re.compile(
 _RELATIVE = (
     (re.compile(r"明後日|あさって|(?:the\s+)?day\s+after\s+tomorrow", _I), 2),
     (re.compile(r"今日|本日|きょう|(?<![a-z])(?:today|tonight)(?![a-z])", _I), 0),
-    (re.compile(r"明日|あした|(?<![a-z])tomorrow(?![a-z])", _I), 1),
+    (re.compile(r"明日|あした|(?<![a-z])(?:tomorrow|tmrw|tmr|2moro)(?![a-z])", _I), 1),
 )
 _EN_DAY = (
     r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"

@@ -14,6 +14,7 @@ from booking import services
 from booking.clock import at, local
 from booking.model import Reservation, Room
 from bot.container import Container
+from bot.metrics import REMINDERS
 from bot.reminders.messages import reminder_blocks, say
 from bot.slack import blocks
 from bot.slack.surface import rooms_by_id
@@ -41,6 +42,7 @@ def send_due_reminders(c: Container, client: WebClient, now: datetime) -> int:
                 if not _send_reminder(client, r, rooms, c, lang):
                     break
                 sent += 1
+                REMINDERS.inc()
             uow.reservations.save(replace(r, reminded_at=now))
             uow.commit()
     return sent

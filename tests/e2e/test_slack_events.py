@@ -148,6 +148,19 @@ def test_reply_in_a_thread_the_bot_is_part_of_is_answered(slack: Slack) -> None:
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "15:00"), jst(tomorrow(), "16:00"))
 
 
+def test_thread_follow_up_with_only_the_time_keeps_the_day_asked_for(slack: Slack) -> None:
+    """'21時から1時間' completes '明日 会議室C…' for tomorrow, not today (history is per thread)."""
+    first = mention(f"<@{BOT_USER_ID}> 明日 会議室Cを予約したい", user="U1", channel="C1")
+    assert_acked(slack.event(first))
+    wait_for_reply(slack, "C1", first["ts"])
+    follow_up = message("21時から1時間", user="U1", channel="C1", thread_ts=first["ts"])
+    assert_acked(slack.event(follow_up))
+    wait_for_reply(slack, "C1", first["ts"], count=2)
+    assert [(r.room_id, r.start_at) for r in reservations(slack.engine)] == [
+        ("3", jst(tomorrow(), "21:00"))
+    ]
+
+
 def test_reply_in_a_thread_known_only_to_slack_is_answered(slack: Slack) -> None:
     """No chat history (e.g. expired), but conversations.replies shows the bot in the thread."""
     root = slack.fake.add_message("C3", "会議室どこか空いてる？", user="U1")

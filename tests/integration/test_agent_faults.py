@@ -1,4 +1,4 @@
-"""The assistant when its infrastructure misbehaves: rate limits, 5xx, hangs, loops, outages.
+"""The assistant when things misbehave: rate limits, 5xx, hangs, loops, bad calls, outages.
 
 Real OpenAI client against the fake server (so the client's own retries and timeouts run),
 real databases and Redis. Every failure must end in a polite reply, never a traceback, and
@@ -26,6 +26,7 @@ from tests.integration.test_agent import (
     make_container,
     rows,
     slot,
+    tool_results,
 )
 
 BOOK_JA = "明日14時から15時まで会議室Aを予約して"
@@ -98,6 +99,21 @@ def test_server_errors_end_in_a_polite_line_in_the_users_language(
     assert reply.created == [] and rows(container) == []
 
 
+def test_a_failure_after_a_booking_still_reports_the_booking(
+    container: Container, fake: FakeOpenAI, session: str
+) -> None:
+    """The tool booked, then the model fails: polite error, and `created` carries the row."""
+    fake.script(tool_calls(("create_reservation", ROOM_A, "call_book")))
+    fake.script(*[HttpError(500, retry_after_ms=FAST_RETRY)] * 3)
+    agent = custom_agent(container, timeout=5, max_retries=2)
+
+    reply = ask(agent, session, BOOK_JA)
+
+    assert (reply.text, reply.source) == (TEXTS["model_failed"]["ja"], "error")
+    [row] = rows(container)
+    assert [r.id for r in reply.created] == [row[0]]
+
+
 def test_a_hanging_model_is_cut_off_at_the_turn_deadline(
     container: Container, fake: FakeOpenAI, session: str
 ) -> None:
@@ -110,6 +126,7 @@ def test_a_hanging_model_is_cut_off_at_the_turn_deadline(
     elapsed = time.monotonic() - started
 
     assert elapsed < 2 + 3, f"the turn took {elapsed:.1f}s with a 2s deadline"
+    assert len(fake.chat_requests) >= 1
     assert (reply.text, reply.source) == (TEXTS["timeout"]["ja"], "error")
     assert rows(container) == []
 
@@ -127,6 +144,35 @@ def test_a_model_that_calls_tools_forever_stops_at_the_cap(
     assert (reply.text, reply.source) == (TEXTS["too_many_steps"]["ja"], "error")
     fake.responder = lambda body: Reply("はい。")
     assert ask(container.assistant, session, "もう一度").text == "はい。"  # stored history is valid
+
+
+def test_malformed_arguments_are_reported_and_the_model_recovers(
+    container: Container, fake: FakeOpenAI, session: str
+) -> None:
+    """Arguments that are not JSON give invalid_arguments; a corrected call then books."""
+    fake.script(tool_calls(("create_reservation", '{"room": "会議室A", "date": ', "call_bad")))
+    fake.script(tool_calls(("create_reservation", ROOM_A, "call_good")), Reply("予約しました。"))
+
+    reply = ask(container.assistant, session, BOOK_JA)
+
+    bad = tool_results(fake.chat_requests[1])["call_bad"]
+    assert (bad["ok"], bad["error"]["code"]) == (False, "invalid_arguments")
+    assert tool_results(fake.chat_requests[2])["call_good"]["ok"] is True
+    assert (reply.text, reply.source, len(reply.created)) == ("予約しました。", "model", 1)
+    assert len(rows(container)) == 1
+
+
+def test_unknown_tool_is_a_result_not_a_crash(
+    container: Container, fake: FakeOpenAI, session: str
+) -> None:
+    """A tool the table lacks is answered with unknown_tool; the turn goes on."""
+    fake.script(tool_calls(("delete_everything", "{}", "call_x")), Reply("できません。"))
+
+    reply = ask(container.assistant, session, "全部消して")
+
+    result = tool_results(fake.chat_requests[1])["call_x"]
+    assert (result["ok"], result["error"]["code"]) == (False, "unknown_tool")
+    assert (reply.text, reply.source) == ("できません。", "model")
 
 
 def test_an_unreachable_model_hands_over_to_the_offline_assistant(

@@ -379,12 +379,8 @@ def test_memory_sessions_are_separate() -> None:
     assert users(history.load("api:a")) == ["for a"]
 
 
-# BUG: storage/history.py MemoryChatHistory.append pops the session's old (expired) turns and
-# re-saves them with a fresh ttl when nobody loaded the session in between, so an expired
-# conversation comes back to life. Redis drops the expired key (see
-# test_expired_session_starts_afresh); the memory store must behave the same.
-@pytest.mark.xfail(strict=True, reason="MemoryChatHistory.append revives expired turns")
 def test_memory_expired_session_starts_afresh() -> None:
+    """An expired conversation never comes back, as with Redis's expired key."""
     clock = Clock()
     history = MemoryChatHistory(ttl=10, clock=clock)
     history.append("s", said("old"))

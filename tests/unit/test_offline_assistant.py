@@ -134,14 +134,20 @@ CASES: list[object] = [
     ("来週月曜14時から15時、会議室2を予約して", Book("2", MON, "14:00", "15:00")),
     ("明日の14時から会議室Bを1時間予約できますか", Book("2", TUE, "14:00", "15:00")),
     ("14時から1時間会議室Cを予約", Book("3", TODAY, "14:00", "15:00")),
-    ("来週月曜１４：００〜１５：００ 会議室Cを予約していただけますか", Book("3", MON, "14:00", "15:00")),
+    (
+        "来週月曜１４：００〜１５：００ 会議室Cを予約していただけますか",
+        Book("3", MON, "14:00", "15:00"),
+    ),
     ("明日14時半から1時間会議室Aを予約", Book("1", TUE, "14:30", "15:30")),
     ("明日の午後２時から３０分、Room Bを予約したいです", Book("2", TUE, "14:00", "14:30")),
     ("6人で明日14時から1時間、会議室Cを予約して", Book("3", TUE, "14:00", "15:00")),
     ("明日は14時から1時間、さくらを予約お願いできますか", Book("1", TUE, "14:00", "15:00")),
     ("明日の9時から10時までフォンブースを予約", Book("6", TUE, "09:00", "10:00")),
     ("明日13時から会議室Cを30分押さえて", Book("3", TUE, "13:00", "13:30")),
-    ("来週月曜日の午前10時から正午まで、大会議室を予約してください", Book("4", MON, "10:00", "12:00")),
+    (
+        "来週月曜日の午前10時から正午まで、大会議室を予約してください",
+        Book("4", MON, "10:00", "12:00"),
+    ),
     ("明日の14時半から1時間半、会議室Bを予約しておいて", Book("2", TUE, "14:30", "16:00")),
     # Japanese, incomplete: asks
     ("明日14時から1時間会議室を予約して", Ask(("room",), ALL_ROOMS)),
@@ -157,7 +163,10 @@ CASES: list[object] = [
     ("明後日の午後2時から会議室Cを押さえて", Ask(("end",))),
     # English, complete: books
     ("book Room A tomorrow 2pm for 1 hour", Book("1", TUE, "14:00", "15:00")),
-    ("Could you please reserve Room B for tomorrow from 14:00 to 15:00?", Book("2", TUE, "14:00", "15:00")),
+    (
+        "Could you please reserve Room B for tomorrow from 14:00 to 15:00?",
+        Book("2", TUE, "14:00", "15:00"),
+    ),
     ("book sakura tomorrow 10am for 30 minutes", Book("1", TUE, "10:00", "10:30")),
     ("grab Momiji today 3pm-4pm", Book("2", TODAY, "15:00", "16:00")),
     ("reserve the Boardroom next Monday 10:00-11:30", Book("4", MON, "10:00", "11:30")),
@@ -168,7 +177,10 @@ CASES: list[object] = [
     ("I'd like to reserve Ozora tomorrow 9am-10am please", Book("4", TUE, "09:00", "10:00")),
     ("book Room A next Monday 14:00 to 15:00", Book("1", MON, "14:00", "15:00")),
     ("book room 2 tomorrow 4pm for an hour", Book("2", TUE, "16:00", "17:00")),
-    ("can you book the boardroom next Monday 10am for 90 minutes", Book("4", MON, "10:00", "11:30")),
+    (
+        "can you book the boardroom next Monday 10am for 90 minutes",
+        Book("4", MON, "10:00", "11:30"),
+    ),
     ("can you book Room C for tomorrow 2-3pm", Book("3", TUE, "14:00", "15:00")),
     ("book room B for 6 tomorrow 14:00-15:00", Book("2", TUE, "14:00", "15:00")),
     ("reserve Room C at 3pm for 1 hour", Book("3", TODAY, "15:00", "16:00")),
@@ -189,20 +201,15 @@ CASES: list[object] = [
     ("Book me a room for tomorrow afternoon", Ask(("start", "end", "room"))),
     ("book Room C tomorrow 2-3", Ask(("start",))),  # bare numbers are not times (documented)
     ("book Room B on Monday at 10 for 1h", Ask(("start",))),
-    # Known gaps (strict xfails; see the BUG notes in the report and below)
-    # BUG: bot/assistant/offline.py Handler.book ignores the head count when a room is named:
-    # 6 people are booked into 会議室A (seats 4) instead of being offered rooms that fit.
-    gap("6人で明日14時から1時間、会議室Aを予約して", Ask(("room",), FOR_SIX), "capacity ignored"),
-    gap("book Room A for 6 tomorrow 2pm for 1h", Ask(("room",), FOR_SIX), "capacity ignored"),
-    # BUG: bot/assistant/understand.py: 'tmrw' is not a day, so the day silently defaults to
-    # today and the room is booked on the wrong day (14:00 today instead of tomorrow).
-    gap("book room b tmrw 2pm 1h", Book("2", TUE, "14:00", "15:00"), "tmrw read as today"),
-    # BUG: bot/assistant/understand.py _INTENTS: casual booking verbs are not recognised
-    # (hiragana とって, bare お願い, 'I need Room B'); every field is understood, yet the
-    # reply is the help text.
+    # A named room too small for the head count: offer rooms that fit instead of booking it.
+    ("6人で明日14時から1時間、会議室Aを予約して", Ask(("room",), FOR_SIX)),
+    ("book Room A for 6 tomorrow 2pm for 1h", Ask(("room",), FOR_SIX)),
+    ("book room b tmrw 2pm 1h", Book("2", TUE, "14:00", "15:00")),
+    ("I need Room B tomorrow at 14:30 for 45 minutes", Book("2", TUE, "14:30", "15:15")),
+    # Known gaps (strict xfails): casual phrasings whose fields are all understood but whose
+    # intent is not (hiragana とって after a bare room letter, a bare お願い).
     gap("明日２時から１時間Aとって", Book("1", TUE, "14:00", "15:00"), "とって not a booking"),
     gap("明日１４時〜１５時で会議室Ｂお願い", Book("2", TUE, "14:00", "15:00"), "お願い"),
-    gap("I need Room B tomorrow at 14:30 for 45 minutes", Book("2", TUE, "14:30", "15:15"), "need"),
 ]
 
 
@@ -292,11 +299,6 @@ def test_missing_length_is_asked_then_the_answer_books(first: str, second: str) 
     ]
 
 
-# BUG: bot/assistant/offline.py merge(): a follow-up that gives only the time ('14時から1時間',
-# '2pm for 1 hour') is understood with day = today (understand() defaults the day when a start
-# time is given), and merge() lets that default replace the date the user said first (明日 /
-# tomorrow). The room is booked on the wrong day: 2025-09-26 instead of 2025-09-27.
-@pytest.mark.xfail(strict=True, reason="follow-up time replaces the earlier date with today")
 @pytest.mark.parametrize(
     ("first", "second"),
     [("明日会議室Aを予約して", "14時から1時間"), ("book Room A tomorrow", "2pm for 1 hour")],
@@ -310,10 +312,6 @@ def test_follow_up_time_keeps_the_date_said_first(first: str, second: str) -> No
     ]
 
 
-# BUG: bot/assistant/offline.py _pending(): only the last user message is re-read, so a request
-# completed over three messages loses its intent: 'book a room' → 'tomorrow 2pm for an hour'
-# (answered with free rooms and a question) → 'Room B please' gets the help text, no booking.
-@pytest.mark.xfail(strict=True, reason="_pending re-reads only the last user message")
 @pytest.mark.parametrize(
     "messages",
     [
@@ -359,7 +357,10 @@ def test_each_exchange_is_remembered_as_one_turn() -> None:
 
 @pytest.mark.parametrize(
     ("text", "pick"),
-    [("明日の14時から1時間、会議室Aを予約して", "会議室Bで"), ("book Room A tomorrow 2-3pm", "Room B")],
+    [
+        ("明日の14時から1時間、会議室Aを予約して", "会議室Bで"),
+        ("book Room A tomorrow 2-3pm", "Room B"),
+    ],
 )
 def test_conflict_lists_alternatives_and_one_can_be_picked(text: str, pick: str) -> None:
     taken = held("1", day(TUE), time(14), time(15))
@@ -398,7 +399,9 @@ def test_cancel_mine_but_not_someone_elses(mine: str, theirs: str, done: str, re
     assert language(reply.text) == detect_language(theirs)
 
 
-@pytest.mark.parametrize(("text", "head"), [("私の予約を見せて", "あなたの予約"), ("my bookings", "Your")])
+@pytest.mark.parametrize(
+    ("text", "head"), [("私の予約を見せて", "あなたの予約"), ("my bookings", "Your")]
+)
 def test_my_bookings_lists_only_mine_and_only_upcoming(text: str, head: str) -> None:
     desk = Desk(
         held("1", day(TUE), time(14), time(15), owner=ME),
@@ -466,11 +469,6 @@ def test_request_breaking_a_rule_is_refused_with_the_reason(text: str, why: str)
     assert why in reply.text and language(reply.text) == detect_language(text)
 
 
-# BUG: bot/assistant/understand.py detect_language() calls any text holding one kanji or kana
-# Japanese, and Agent.reply uses it to pick the reply language. An English request naming a
-# room by its display name (会議室A — the name the bot's own English replies print) is
-# answered in Japanese.
-@pytest.mark.xfail(strict=True, reason="detect_language: one kanji makes a message Japanese")
 def test_english_request_naming_a_japanese_room_is_answered_in_english() -> None:
     desk = Desk()
     reply = desk.say("book 会議室A tomorrow 2pm for 1 hour")

@@ -149,6 +149,7 @@ def test_the_design_example() -> None:
         start=time(14),
         duration=timedelta(hours=1),
         capacity=6,
+        day_said=True,
     )
     assert heard.end_time() == time(15)
     assert heard.missing_for_booking() == ["room"]

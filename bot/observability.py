@@ -1,0 +1,151 @@
+"""Logs, request ids, per-request timing, metrics and security headers for the web app."""
+
+from __future__ import annotations
+
+import contextvars
+import hmac
+import logging
+import re
+import sys
+import time
+import uuid
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot import metrics
+from bot.settings import Settings
+
+log = logging.getLogger("bot.requests")
+REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+TOKEN_PATTERNS = [
+    re.compile(r"xox[a-z]-[A-Za-z0-9-]+"),  # Slack bot/user/app tokens
+    re.compile(r"xapp-[A-Za-z0-9-]+"),  # Slack app-level tokens
+    re.compile(r"sk-[A-Za-z0-9_-]{8,}"),  # OpenAI keys
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),  # Authorization headers
+    re.compile(r"(?i)((?:password|passwd|pwd|secret|token|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
+    re.compile(r"(://[^:/@\s]+:)[^@/\s]+(@)"),  # credentials inside URLs
+]  # fmt: skip
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+class Redactor:
+    """Removes tokens, secrets and passwords from text."""
+
+    def __init__(self, secrets: list[str]):
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[REDACTED]")
+        for pattern in TOKEN_PATTERNS:
+            text = pattern.sub(
+                lambda m: (
+                    (m.group(1) if m.groups() else "")
+                    + "[REDACTED]"
+                    + (m.group(2) if m.re.groups > 1 else "")
+                ),
+                text,
+            )
+        return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats the whole line — message, arguments, traceback — then redacts it."""
+
+    def __init__(self, redact: Redactor):
+        super().__init__(FORMAT)
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.request_id = REQUEST_ID.get()
+        return self.redact(super().format(record))
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """The configured secret values, so they are redacted even without a known shape."""
+    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+              settings.openai_api_key, settings.secret_key, settings.api_token]  # fmt: skip
+    for url in (settings.database_url, settings.redis_url or ""):
+        match = re.search(r"://[^:/@]*:([^@/]+)@", url)
+        values.append(match.group(1) if match else None)
+    return [v for v in values if v]
+
+
+def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
+    """Log to stderr and to LOG_DIR/app.log (rotating), every line redacted."""
+    formatter = RedactingFormatter(Redactor(secrets_of(settings)))
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    try:
+        Path(settings.log_dir).mkdir(parents=True, exist_ok=True)
+        handlers.append(
+            RotatingFileHandler(
+                Path(settings.log_dir) / "app.log",
+                maxBytes=10_000_000,
+                backupCount=10,
+                encoding="utf-8",
+            )
+        )
+    except OSError as error:
+        print(f"logging to stderr only: cannot write {settings.log_dir}: {error}", file=sys.stderr)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
+
+
+def install(app: Flask, settings: Settings) -> None:
+    """Request ids, the per-request log line and metrics, security headers, proxy awareness."""
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    @app.before_request
+    def start() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = (
+            incoming if re.fullmatch(r"[A-Za-z0-9._-]{1,64}", incoming) else uuid.uuid4().hex[:16]
+        )
+        REQUEST_ID.set(g.request_id)
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        took = time.perf_counter() - g.get("started", time.perf_counter())
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        metrics.LATENCY.labels(endpoint).observe(took)
+        log.info(
+            "%s %s %s took %.3f seconds", request.method, request.path, response.status_code, took
+        )
+        response.headers["X-Request-Id"] = g.get("request_id", "-")
+        response.headers.update(SECURITY_HEADERS)
+        if request.is_secure:  # behind the TLS proxy (X-Forwarded-Proto: https); never a redirect
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+    @app.get("/metrics")
+    def prometheus() -> Response:
+        token = settings.api_token
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        local = request.remote_addr in ("127.0.0.1", "::1")
+        if not (token and hmac.compare_digest(given.encode(), token.encode())) and not (
+            local and not request.headers.get("X-Forwarded-For")
+        ):
+            return Response(
+                "metrics: send Authorization: Bearer <API_TOKEN> or scrape from localhost\n",
+                status=401,
+                mimetype="text/plain",
+            )
+        body, content_type = metrics.exposition(settings.metrics_dir)
+        return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
