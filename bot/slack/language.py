@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-LATIN = re.compile(r"[A-Za-z]{2,}")
+from bot.assistant.understand import detect_language
+
+WORDS = re.compile(r"[A-Za-z]{2,}|[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 MENTION = re.compile(r"<[@#!][^>]*>")
 
 
@@ -15,10 +16,6 @@ def strip_mentions(text: str) -> str:
 
 
 def choose_language(text: str, default: str) -> str:
-    """Japanese if the text has Japanese, English if it has English words, else the default."""
+    """The language of the words in the text ('会議室A' alone is not Japanese), else the default."""
     clean = strip_mentions(text)
-    if CJK.search(clean):
-        return "ja"
-    if LATIN.search(clean):
-        return "en"
-    return default
+    return detect_language(clean) if WORDS.search(clean) else default
