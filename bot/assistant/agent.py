@@ -17,7 +17,7 @@ from bot.assistant import messages
 from bot.assistant.conversation import ChatReply, ChatRequest
 from bot.assistant.llm import ChatModel, Message, ModelUnavailable
 from bot.assistant.prompt import system_prompt
-from bot.assistant.tools import TOOLS, ToolContext, run_tool
+from bot.assistant.tools import TOOLS, ToolContext, describe, run_tool
 from bot.assistant.understand import detect_language
 from storage.history import ChatHistory
 
@@ -119,9 +119,17 @@ class Turn:
         return self._finish(messages.text("too_many_steps", self.lang), "error")
 
     def fail(self, key: str, error: Exception) -> ChatReply:
-        """Close the turn with a polite line; keep the history consistent."""
+        """Close the turn with a polite line (naming what was booked); keep the history valid."""
         log.warning("assistant turn ended early (%s): %s", key, type(error).__name__)
-        return self._finish(messages.text(key, self.lang), "error")
+        text = messages.text(key, self.lang)
+        if self.ctx.created:
+            booked = [describe(self.ctx, r) for r in self.ctx.created]
+            lines = [
+                f"• #{b['id']} {b['room']} {b['date']} {b['start_time']}–{b['end_time']}"
+                for b in booked
+            ]
+            text = "\n".join([messages.text("failed_after_booking", self.lang), *lines])
+        return self._finish(text, "error")
 
     def _prompt(self) -> Message:
         with self.ctx.uow() as uow:

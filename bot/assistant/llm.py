@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-import openai
-
 from bot.metrics import LLM_CALLS
 
 Message = dict[str, Any]
@@ -46,6 +44,8 @@ class OpenAIChatModel:
         timeout: float = REQUEST_TIMEOUT_S,
         max_retries: int = MAX_RETRIES,
     ):
+        import openai  # imported on first use: it is slow to import and most processes never need it
+
         self.model = model
         self.client = openai.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
@@ -54,6 +54,8 @@ class OpenAIChatModel:
     def complete(
         self, messages: list[Message], tools: list[dict[str, Any]], timeout: float
     ) -> Message:
+        import openai
+
         try:
             response = self.client.chat.completions.create(
                 model=self.model,

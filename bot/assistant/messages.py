@@ -25,6 +25,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "申し訳ありません、内部エラーが発生しました。予約は変更されていません。もう一度お試しください。",
         "en": "Sorry, something went wrong on our side. No reservation was changed. Please try again.",
     },
+    "failed_after_booking": {
+        "ja": "申し訳ありません、途中で問題が発生しました。ただし次の予約は完了しています:",
+        "en": "Sorry, something went wrong part-way. These reservations were made, though:",
+    },
     "database_down": {
         "ja": "申し訳ありません、予約データベースに一時的に接続できません。しばらくしてからお試しください。",
         "en": "Sorry, the reservation database is temporarily unavailable. Please try again shortly.",

@@ -8,13 +8,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
+MAX_ID = 2**31 - 1
 
 
 class Args(BaseModel):
-    """Base of every tool's arguments: unknown fields are refused."""
+    """Base of every tool's arguments: unknown fields are refused, dates and times kept sane."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sane(cls, value: object) -> object:
+        if isinstance(value, dt.date) and not FIRST_DAY <= value <= LAST_DAY:
+            raise ValueError(f"dates must be between {FIRST_DAY} and {LAST_DAY}")
+        if isinstance(value, dt.time) and value.tzinfo is not None:
+            raise ValueError("give the time without an offset: times are Japan time")
+        return value
 
 
 class TimeRange(Args):
@@ -69,7 +81,7 @@ class CreateReservation(TimeRange):
 class CancelReservation(Args):
     """Cancel one of the current user's reservations."""
 
-    reservation_id: int = Field(ge=1)
+    reservation_id: int = Field(ge=1, le=MAX_ID)
 
 
 class ListMyReservations(Args):
@@ -79,7 +91,7 @@ class ListMyReservations(Args):
 class ChangeReservation(Args):
     """Move, extend or re-room one of the current user's reservations."""
 
-    reservation_id: int = Field(ge=1)
+    reservation_id: int = Field(ge=1, le=MAX_ID)
     date: dt.date | None = Field(None, description="New day (YYYY-MM-DD); omit to keep.")
     start_time: dt.time | None = Field(None, description="New start HH:MM; omit to keep.")
     end_time: dt.time | None = Field(None, description="New end HH:MM; omit to keep.")

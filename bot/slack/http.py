@@ -26,6 +26,14 @@ class AppClock(Clock):
         return self.clock().timestamp()
 
 
+def _valid(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) -> bool:
+    """The signature check; malformed input (odd timestamps, non-ASCII, non-UTF-8) is invalid."""
+    try:
+        return verifier.is_valid_request(body, headers)
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return False
+
+
 def create_blueprint(c: Container) -> Blueprint:
     """Verify Slack's signature (v0, 5-minute window), then hand the request to Bolt."""
     bp = Blueprint("slack", __name__)
@@ -38,7 +46,7 @@ def create_blueprint(c: Container) -> Blueprint:
         if verifier is None:
             return jsonify({"error": "SLACK_SIGNING_SECRET is not configured"}), 503
         body = request.get_data()
-        if not verifier.is_valid_request(body, dict(request.headers)):
+        if not _valid(verifier, body, dict(request.headers)):
             log.warning("rejected a Slack request with a missing, stale or invalid signature")
             return jsonify({"error": "invalid_signature"}), 401
         if not handler:

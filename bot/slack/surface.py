@@ -150,8 +150,10 @@ def modal(c: Container, lang: str, preset: dict[str, Any] | None = None) -> dict
     return blocks.book_modal(list(rooms_by_id(c).values()), today(c), lang, preset)
 
 
-def submit_modal(c: Container, user: str, view: dict[str, Any]) -> tuple[dict[str, str], str]:
-    """Validate and book a modal submission: field errors, or the confirmation text."""
+def submit_modal(
+    c: Container, user: str, view: dict[str, Any]
+) -> tuple[dict[str, str], str, Blocks]:
+    """Validate and book a modal submission: field errors, or the confirmation with Cancel."""
     lang = view.get("private_metadata") or c.settings.default_language
     values = {
         block: next(iter(v.values()), {})
@@ -169,7 +171,7 @@ def submit_modal(c: Container, user: str, view: dict[str, Any]) -> tuple[dict[st
         if not v
     }
     if errors:
-        return errors, ""
+        return errors, "", []
     assert room and day and start and end
     d = date.fromisoformat(day)
     s, e = time.fromisoformat(start), time.fromisoformat(end)

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from tests.fakes.slack_api import TEAM_ID, Call, FakeSlack
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 ACK_BUDGET_S = 3.0  # Slack gives up on an acknowledgement after 3 seconds
+WAIT_S = 10.0  # how long to wait for the work behind an ack (generous for a loaded machine)
 START_TIMEOUT_S = 30
 _ts_counter = itertools.count(1)
 
@@ -147,7 +148,7 @@ def response_posts(fake: FakeSlack, name: str) -> list[Call]:
     return [c for c in fake.calls_to("response_url") if c.path.endswith(f"/response/{name}")]
 
 
-def wait_for_response(fake: FakeSlack, name: str, timeout: float = 5.0) -> Call:
+def wait_for_response(fake: FakeSlack, name: str, timeout: float = WAIT_S) -> Call:
     """Wait for the first post to one response_url and return it."""
     fake.wait_for(lambda: bool(response_posts(fake, name)), timeout)
     return response_posts(fake, name)[0]
@@ -185,6 +186,14 @@ class Slack:
     def url(self) -> str:
         """The bot's one Request URL."""
         return f"{self.base}/slack/events"
+
+    def wait_for(self, predicate: Callable[[], bool]) -> None:
+        """Wait until the fake Slack has seen what makes `predicate()` true."""
+        self.fake.wait_for(predicate, WAIT_S)
+
+    def wait_for_call(self, method: str, count: int = 1) -> list[Call]:
+        """Wait until the bot called a Web API method `count` times; return those calls."""
+        return self.fake.wait_for_call(method, count, WAIT_S)
 
     def send(
         self, body: bytes, content_type: str, extra: dict[str, str] | None = None, **sign: Any
@@ -292,6 +301,7 @@ def slack_server(
         "SLACK_API_URL": fake_slack.url,
         "FLASK_ENV": "development",
         "OPENAI_API_KEY": "",  # the offline assistant answers: deterministic replies
+        "SCHEDULER_IN_WEB": "0",  # no reminder DMs mixed into the calls the tests count
     }
     log_path = tmp_path_factory.mktemp("gunicorn") / "server.log"
     port = free_port()

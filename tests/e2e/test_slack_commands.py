@@ -83,7 +83,7 @@ def test_today_with_an_unknown_room_says_so(slack: Slack) -> None:
 
 def test_book_without_text_opens_the_modal(slack: Slack) -> None:
     assert_acked(slack.command("/book"))
-    [opened] = slack.fake.wait_for_call("views.open")
+    [opened] = slack.wait_for_call("views.open")
     view = opened.args["view"]
     assert opened.ok and opened.args["trigger_id"].startswith("trigger.")
     assert view["callback_id"] == "book_modal" and view["private_metadata"] == "ja"
@@ -208,9 +208,9 @@ def test_modal_submission_books_confirms_by_dm_and_refreshes_home(slack: Slack) 
     [row] = reservations(slack.engine)
     assert (row.room_id, row.owner_id, row.title) == ("3", "U1", "採用面接")
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "09:00"), jst(tomorrow(), "10:30"))
-    [dm] = slack.fake.wait_for_call("chat.postMessage")
+    [dm] = slack.wait_for_call("chat.postMessage")
     assert dm.ok and dm.args["channel"] == "U1" and dm.args["text"].startswith("予約しました")
-    [home] = slack.fake.wait_for_call("views.publish")
+    [home] = slack.wait_for_call("views.publish")
     assert home.ok and home.args["user_id"] == "U1"
     assert [b["value"] for b in buttons(home.args["view"]["blocks"], "cancel_reservation")] == [
         f"{row.id}:ja"
@@ -300,7 +300,7 @@ def test_cancel_button_cancels_my_own_booking(slack: Slack) -> None:
     assert answer.args["response_type"] == "ephemeral"
     [row] = reservations(slack.engine)
     assert not row.active and row.cancelled_by == "U1"
-    [home] = slack.fake.wait_for_call("views.publish")
+    [home] = slack.wait_for_call("views.publish")
     assert home.args["user_id"] == "U1"
     assert buttons(home.args["view"]["blocks"], "cancel_reservation") == []
 
@@ -311,7 +311,7 @@ def test_cancel_button_on_someone_elses_booking_is_refused(slack: Slack) -> None
     assert_acked(slack.interaction(cancel_click(rid, "U1", slack.fake.response_url("c1"))))
     answer = wait_for_response(slack.fake, "c1")
     assert "本人だけ" in answer.args["text"]
-    slack.fake.wait_for_call("views.publish")  # the listener has finished
+    slack.wait_for_call("views.publish")  # the listener has finished
     assert [(r.id, r.active, r.owner_id) for r in active_reservations(slack.engine)] == [
         (rid, True, "U2")
     ]
@@ -326,9 +326,9 @@ def test_cancel_button_in_app_home_confirms_by_dm_and_refreshes_home(slack: Slac
     }
     del click["response_url"], click["channel"]
     assert_acked(slack.interaction(click))
-    [dm] = slack.fake.wait_for_call("chat.postMessage")
+    [dm] = slack.wait_for_call("chat.postMessage")
     assert dm.ok and dm.args["channel"] == "U1" and dm.args["text"].startswith("取り消しました")
-    [home] = slack.fake.wait_for_call("views.publish")
+    [home] = slack.wait_for_call("views.publish")
     assert home.args["user_id"] == "U1"
     assert not reservations(slack.engine)[0].active
 
@@ -340,7 +340,7 @@ def test_cancel_button_twice_says_it_is_already_cancelled(slack: Slack) -> None:
         assert_acked(slack.interaction(cancel_click(rid, "U1", slack.fake.response_url(name))))
         wait_for_response(slack.fake, name)
     assert "すでに取り消されています" in response_posts(slack.fake, "c2")[0].args["text"]
-    slack.fake.wait_for_call("views.publish", count=2)
+    slack.wait_for_call("views.publish", count=2)
 
 
 def test_book_a_room_button_in_app_home_opens_the_modal(slack: Slack) -> None:
@@ -355,6 +355,6 @@ def test_book_a_room_button_in_app_home_opens_the_modal(slack: Slack) -> None:
                      "action_ts": "1700000001.000300"}],
     }  # fmt: skip
     assert_acked(slack.interaction(click))
-    [opened] = slack.fake.wait_for_call("views.open")
+    [opened] = slack.wait_for_call("views.open")
     assert opened.ok and opened.args["trigger_id"] == "trigger.home"
     assert opened.args["view"]["callback_id"] == "book_modal"

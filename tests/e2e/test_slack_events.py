@@ -50,9 +50,9 @@ def wait_for_reply(slack: Slack, channel: str, thread_ts: str, count: int = 1) -
     def updates() -> list[Call]:
         return [u for u in slack.fake.calls_to("chat.update") if u.args.get("ts") == ts]
 
-    slack.fake.wait_for(lambda: len(posted()) >= count)
+    slack.wait_for(lambda: len(posted()) >= count)
     ts = posted()[count - 1].response["ts"]
-    slack.fake.wait_for(lambda: bool(updates()))
+    slack.wait_for(lambda: bool(updates()))
     return updates()[0]
 
 
@@ -77,7 +77,7 @@ def test_app_home_opened_publishes_home_with_book_button_and_my_bookings(slack: 
     event = {"type": "app_home_opened", "user": "U1", "channel": "D0HOME", "tab": "home",
              "event_ts": new_ts()}  # fmt: skip
     assert_acked(slack.event(event))
-    [home] = slack.fake.wait_for_call("views.publish")
+    [home] = slack.wait_for_call("views.publish")
     assert home.ok and home.args["user_id"] == "U1"
     blocks = home.args["view"]["blocks"]
     assert home.args["view"]["type"] == "home"
@@ -176,7 +176,7 @@ def test_reply_in_a_thread_without_the_bot_is_ignored(slack: Slack) -> None:
     event = message("明日の10時から1時間 会議室Bを予約して", user="U1", channel="C2",
                     thread_ts=root)  # fmt: skip
     assert_acked(slack.event(event))
-    slack.fake.wait_for_call("conversations.replies")
+    slack.wait_for_call("conversations.replies")
     dm_sentinel(slack)
     assert [c.args["channel"] for c in slack.fake.calls_to("chat.postMessage")] == ["D0SENTINEL"]
     assert reservations(slack.engine) == []

@@ -16,12 +16,12 @@ def handler(c: Container) -> Callable[..., None]:
 
     def book_modal(ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
-        errors, confirmation = submit_modal(c, user, view)
+        errors, confirmation, rendered = submit_modal(c, user, view)
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        client.chat_postMessage(channel=user, text=confirmation)
+        client.chat_postMessage(channel=user, text=confirmation, blocks=rendered)
         publish_home(client, c, user)
 
     return book_modal
