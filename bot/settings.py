@@ -116,6 +116,16 @@ class _Reader:
         value = self.env.get(name, "").strip()
         return value or default
 
+    def flag(self, name: str, default: bool) -> bool:
+        raw = (self.text(name) or "").lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
     def number(
         self,
         name: str,
@@ -176,6 +186,16 @@ def _parse(read: _Reader) -> Settings:
         default_language="en"
         if (read.text("DEFAULT_LANGUAGE") or "ja").lower().startswith("en")
         else "ja",
+        reminder_lead_minutes=int(read.number("REMINDER_LEAD_MINUTES", 10, top=24 * 60)),
+        scheduler_in_web=read.flag("SCHEDULER_IN_WEB", True),
+        scheduler_poll_seconds=int(read.number("SCHEDULER_POLL_SECONDS", 30, top=3600)),
+        no_show_release_minutes=int(
+            read.number("NO_SHOW_RELEASE_MINUTES", 0, top=24 * 60, allow_zero=True)
+        ),
+        digest_channel=read.text("DIGEST_CHANNEL"),
+        digest_time=read.text("DIGEST_TIME", "08:30") or "08:30",
+        digest_grace_minutes=int(read.number("DIGEST_GRACE_MINUTES", 30, top=24 * 60)),
+        metrics_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
     )
     _validate(settings)
     return settings

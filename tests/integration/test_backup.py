@@ -365,10 +365,14 @@ for arg in "$@"; do case $arg in --file=*) echo dump > "${arg#--file=}" ;; esac;
 """
 
 
+@pytest.mark.parametrize("given", ["DATABASE_URL", "ENV_FILE"])
 def test_password_goes_to_pg_dump_in_the_environment_not_on_its_command_line(
-    tmp_path: Path,
+    given: str, tmp_path: Path
 ) -> None:
-    """The URL's password is decoded into PGPASSWORD; argv (visible in ps) never holds it."""
+    """The URL's password is decoded into PGPASSWORD; argv (visible in ps) never holds it.
+
+    The URL comes from the environment (systemd) or, for cron, from ENV_FILE (the app's .env).
+    """
     bin_dir, record = tmp_path / "bin", tmp_path / "record"
     bin_dir.mkdir()
     record.mkdir()
@@ -376,13 +380,14 @@ def test_password_goes_to_pg_dump_in_the_environment_not_on_its_command_line(
         (bin_dir / tool).write_text(FAKE_TOOL)
         (bin_dir / tool).chmod(0o755)
     url = f"postgresql+psycopg2://meeting_user:{quote(PASSWORD, safe='')}@db.example:5433/rooms"
-    done = run(
-        BACKUP,
-        DATABASE_URL=url,
-        BACKUP_DIR=str(tmp_path / "out"),
-        PG_BIN_DIR=str(bin_dir),
-        RECORD=str(record),
-    )
+    env = {"BACKUP_DIR": str(tmp_path / "out"), "PG_BIN_DIR": str(bin_dir), "RECORD": str(record)}
+    if given == "ENV_FILE":
+        dotenv = tmp_path / ".env"
+        dotenv.write_text(f"FLASK_ENV=production\nDATABASE_URL={url}\nTZ=Asia/Tokyo\n")
+        env["ENV_FILE"] = str(dotenv)
+    else:
+        env["DATABASE_URL"] = url
+    done = run(BACKUP, **env)
     assert done.returncode == 0, done.stderr
     argv = (record / "argv").read_text()
     assert "--dbname=postgresql://meeting_user@db.example:5433/rooms" in argv.splitlines()
