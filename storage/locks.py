@@ -49,6 +49,7 @@ class LeaderLock:
 
     def _acquire_advisory(self) -> bool:
         connection = self.engine.raw_connection()
+        connection.detach()  # its own session: closing it really closes it (and frees the lock)
         cursor = connection.cursor()
         cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_id,))
         row: Any = cursor.fetchone()
@@ -97,6 +98,11 @@ class LeaderLock:
 
     def release(self) -> None:
         """Give the lock up (closing the connection or file frees it)."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # a broken connection has lost the lock anyway
+                cursor = self._connection.cursor()
+                cursor.execute("SELECT pg_advisory_unlock(%s)", (self.lock_id,))
+                self._connection.commit()
         for holder in (self._connection, self._file):
             if holder is not None:
                 with contextlib.suppress(Exception):  # already broken: closing is best effort
@@ -109,5 +115,6 @@ def advisory_lock_holders(engine: Engine, lock_id: int = SCHEDULER_LOCK_ID) -> i
     with engine.connect() as connection:
         query = text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :id AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
         return int(connection.execute(query, {"id": lock_id}).scalar_one())

@@ -28,7 +28,8 @@ def send_due_reminders(c: Container, client: WebClient, now: datetime) -> int:
     """DM each booker whose meeting starts within the lead time; each reminder exactly once.
 
     One row per transaction: lock it (SKIP LOCKED, so parallel schedulers take different rows),
-    send, mark it handled, commit. A Slack failure leaves the row for the next poll.
+    send, mark it handled, commit. A temporary Slack failure leaves the row for the next poll;
+    a permanent refusal (e.g. a deactivated account) marks it handled and the poll goes on.
     """
     lead = timedelta(minutes=c.settings.reminder_lead_minutes)
     lang, rooms, sent = c.settings.default_language, rooms_by_id(c), 0
@@ -39,30 +40,46 @@ def send_due_reminders(c: Container, client: WebClient, now: datetime) -> int:
                 break
             r = claimed[0]
             if r.reminder_due(now, lead) and SLACK_USER.match(r.owner_id):
-                if not _send_reminder(client, r, rooms, c, lang):
-                    break
-                sent += 1
-                REMINDERS.inc()
+                outcome = _send_reminder(client, r, rooms, c, lang)
+                if outcome == "retry":
+                    break  # Slack is struggling: this and later reminders wait for the next poll
+                if outcome == "sent":
+                    sent += 1
+                    REMINDERS.inc()
             uow.reservations.save(replace(r, reminded_at=now))
             uow.commit()
     return sent
 
 
+TEMPORARY = {
+    "ratelimited",
+    "internal_error",
+    "service_unavailable",
+    "fatal_error",
+    "request_timeout",
+}
+
+
 def _send_reminder(
     client: WebClient, r: Reservation, rooms: dict[str, Room], c: Container, lang: str
-) -> bool:
-    """Post one reminder DM; False (logged) when Slack refuses or fails."""
+) -> str:
+    """Post one reminder DM: 'sent', 'retry' (temporary failure) or 'refused' (permanent)."""
     text = say("reminder", lang, what=blocks.describe(r, rooms, c.policy.tz))
     try:
         client.chat_postMessage(
             channel=r.owner_id, text=text, blocks=reminder_blocks(r, rooms, c.policy.tz, lang)
         )
     except SlackApiError as error:
-        log.warning(
-            "reminder for #%s not sent (%s); next poll retries", r.id, error.response.get("error")
-        )
-        return False
-    return True
+        code, status = error.response.get("error"), error.response.status_code
+        if code in TEMPORARY or status == 429 or status >= 500:
+            log.warning("reminder for #%s not sent (%s); next poll retries", r.id, code)
+            return "retry"
+        log.warning("reminder for #%s refused by Slack (%s); not retried", r.id, code)
+        return "refused"
+    except OSError as error:  # the connection failed after the client's own retries
+        log.warning("reminder for #%s not sent (%s); next poll retries", r.id, type(error).__name__)
+        return "retry"
+    return "sent"
 
 
 def release_no_shows(c: Container, client: WebClient, now: datetime) -> int:
@@ -71,22 +88,18 @@ def release_no_shows(c: Container, client: WebClient, now: datetime) -> int:
     if minutes <= 0:
         return 0
     lang, rooms, released = c.settings.default_language, rooms_by_id(c), 0
-    with c.uow() as uow:
-        for r in uow.reservations.claim_no_shows(now, timedelta(minutes=minutes), BATCH):
+    for _ in range(BATCH):
+        with c.uow() as uow:  # one locked row per transaction, as for reminders
+            claimed = uow.reservations.claim_no_shows(now, timedelta(minutes=minutes), 1)
+            if not claimed:
+                break
+            r = claimed[0]
             uow.reservations.save(r.cancelled(by="no-show", at=now))
             uow.commit()
-            released += 1
-            if SLACK_USER.match(r.owner_id):
-                _dm(
-                    client,
-                    r.owner_id,
-                    say(
-                        "no_show",
-                        lang,
-                        minutes=minutes,
-                        what=blocks.describe(r, rooms, c.policy.tz),
-                    ),
-                )
+        released += 1
+        if SLACK_USER.match(r.owner_id):
+            what = blocks.describe(r, rooms, c.policy.tz)
+            _dm(client, r.owner_id, say("no_show", lang, minutes=minutes, what=what))
     return released
 
 

@@ -278,9 +278,6 @@ def test_exactly_one_worker_is_the_leader(served: Served) -> None:
     assert advisory_lock_holders(served.engine) == 1
 
 
-# BUG: bot/settings.py _parse does not read SCHEDULER_POLL_SECONDS (nor the other reminder
-# settings), so the workers poll every 30 s whatever the environment says; /health shows it.
-@pytest.mark.xfail(strict=True, reason="SCHEDULER_POLL_SECONDS is ignored")
 def test_workers_poll_at_the_configured_interval(served: Served) -> None:
     states = observe(served.base)
     assert {state["poll_seconds"] for state in states.values()} == {POLL_SECONDS}
@@ -289,8 +286,7 @@ def test_workers_poll_at_the_configured_interval(served: Served) -> None:
 def test_leader_killed_another_worker_takes_over_within_a_poll(served: Served) -> None:
     before = observe(served.base)
     [old] = leaders(before)
-    # Within one polling interval as the workers actually run it (SCHEDULER_POLL_SECONDS=2,
-    # or the 30 s default while the setting is ignored, see the xfail above), plus a margin.
+    # Within one polling interval as the workers report it (SCHEDULER_POLL_SECONDS=2), plus a margin.
     poll = max(POLL_SECONDS, *(state["poll_seconds"] for state in before.values()))
     second_id = add_due(served.engine, "2", "UDUE2")  # due now: whoever leads next sends it
     os.kill(old, signal.SIGKILL)

@@ -454,13 +454,6 @@ def test_slack_outage_leaves_the_reminder_for_the_next_poll_which_sends_it_once(
     assert len(posts(slack, "U1")) == 1
 
 
-# BUG: bot/reminders/jobs.py send_due_reminders stops the whole poll (`break`) at the first
-# reminder Slack refuses, and the refused row is claimed first again at every poll (ORDER BY
-# start_at). A permanent refusal (account_inactive, user_not_found, ...) therefore withholds
-# every later-starting reminder until the refused meeting has started: here U2's reminder,
-# due at 13:55, is not sent at 13:55. Should: skip (or mark handled) a permanently refused
-# reminder and go on with the others; only transient errors (429/5xx/connection) should wait.
-@pytest.mark.xfail(strict=True, reason="one refused DM holds up every later reminder")
 def test_one_permanently_refused_dm_does_not_hold_up_the_other_reminders(
     pg: Engine, make: Callable[..., Container], slack: FakeSlack
 ) -> None:
@@ -510,12 +503,6 @@ def test_no_show_release_is_off_when_the_setting_is_zero(
     assert slack.calls_to("chat.postMessage") == []
 
 
-# BUG: bot/reminders/jobs.py release_no_shows claims a batch of rows FOR UPDATE SKIP LOCKED
-# but commits after the first release, which frees the locks on the rest of the batch; while
-# it DMs that first booker, another scheduler claims and releases the next row, and then the
-# first one releases it again and DMs its booker a second time (and counts it twice).
-# Should: one row per transaction (as send_due_reminders does) or re-check it under the lock.
-@pytest.mark.xfail(strict=True, reason="parallel schedulers release a no-show twice")
 def test_no_show_release_in_two_schedulers_at_once_tells_each_booker_once(
     pg: Engine, make: Callable[..., Container], slack: FakeSlack
 ) -> None:
@@ -668,12 +655,6 @@ def test_leader_lock_one_holder_and_the_other_takes_over_when_its_connection_dro
         b.release()
 
 
-# BUG: storage/locks.py LeaderLock.release() calls close() on a connection taken from the
-# engine's pool (engine.raw_connection()), which only returns it to the pool: the PostgreSQL
-# session, and with it the advisory lock, stays alive. After a release (ReminderScheduler.stop)
-# nobody else can become leader until that process exits or disposes its engine. Should: run
-# pg_advisory_unlock before closing, or detach/invalidate the connection so closing ends it.
-@pytest.mark.xfail(strict=True, reason="release() returns the lock-holding connection to the pool")
 def test_leader_lock_released_by_its_holder_passes_to_the_other(
     engines: tuple[Engine, Engine],
 ) -> None:
@@ -722,12 +703,6 @@ def other_database(pg_url: str) -> Iterator[str]:
     admin.dispose()
 
 
-# BUG: storage/locks.py advisory_lock_holders counts the advisory locks with this id in every
-# database of the server (pg_locks is server-wide; its query has no `database = ...` filter),
-# while pg_try_advisory_lock is per database. Another deployment's scheduler on the same server
-# (staging next to production, or another test database) makes it report 2 where this database
-# has 1 leader. Should: filter on the current database's oid.
-@pytest.mark.xfail(strict=True, reason="counts holders in every database of the server")
 def test_advisory_lock_holders_counts_only_this_database(pg: Engine, other_database: str) -> None:
     lock_id = LOCK_BASE + 4
     elsewhere = make_engine(other_database)
@@ -774,11 +749,6 @@ def test_only_the_lock_holder_runs_the_jobs_and_a_standby_takes_over(
 # configuration
 
 
-# BUG: bot/settings.py _parse never reads REMINDER_LEAD_MINUTES, NO_SHOW_RELEASE_MINUTES,
-# DIGEST_CHANNEL, DIGEST_TIME, DIGEST_GRACE_MINUTES, SCHEDULER_IN_WEB or SCHEDULER_POLL_SECONDS
-# (the README documents them), so a deployment always gets the defaults: no digest, no
-# no-show release, a 30-second poll, and SCHEDULER_IN_WEB=false does not turn it off.
-@pytest.mark.xfail(strict=True, reason="the reminder settings are not read from the environment")
 def test_reminder_settings_are_read_from_the_environment() -> None:
     env = {
         "REMINDER_LEAD_MINUTES": "15",
