@@ -106,7 +106,9 @@ class Reservation:
         """Due: active, not yet reminded, within the lead time, not started, booked before it."""
         due_at = self.start - lead
         booked_early = self.created_at is None or self.created_at <= due_at
-        return self.active and self.reminded_at is None and due_at <= now < self.start and booked_early
+        return (
+            self.active and self.reminded_at is None and due_at <= now < self.start and booked_early
+        )
 
     def no_show(self, now: datetime, grace: timedelta) -> bool:
         """Active, not checked in, and the grace after its start has passed (meeting still on)."""
