@@ -98,9 +98,7 @@ def create(
         return message, [blocks.mrkdwn(message)]
     rooms = rooms_by_id(c)
     message = tr("booked", lang, what=blocks.describe(made, rooms, c.policy.tz))
-    return message, blocks.confirmation(
-        message, [], rooms, c.policy.tz, lang
-    ) + blocks.reservation_list([made], rooms, c.policy.tz, lang)
+    return message, blocks.confirmation(message, [made], rooms, c.policy.tz, lang)
 
 
 def parse_cancel_value(value: str, default_lang: str) -> tuple[int | None, str]:
@@ -150,43 +148,44 @@ def modal(c: Container, lang: str, preset: dict[str, Any] | None = None) -> dict
     return blocks.book_modal(list(rooms_by_id(c).values()), today(c), lang, preset)
 
 
+def modal_values(view: dict[str, Any]) -> dict[str, str | None]:
+    """The room, date, start, end and title a modal submission carries."""
+    state = {
+        b: next(iter(v.values()), {}) for b, v in view.get("state", {}).get("values", {}).items()
+    }
+    return {
+        "room": (state.get("room", {}).get("selected_option") or {}).get("value"),
+        "date": state.get("date", {}).get("selected_date"),
+        "start": state.get("start", {}).get("selected_time"),
+        "end": state.get("end", {}).get("selected_time"),
+        "title": state.get("title", {}).get("value"),
+    }
+
+
 def submit_modal(
     c: Container, user: str, view: dict[str, Any]
 ) -> tuple[dict[str, str], str, Blocks]:
     """Validate and book a modal submission: field errors, or the confirmation with Cancel."""
     lang = view.get("private_metadata") or c.settings.default_language
-    values = {
-        block: next(iter(v.values()), {})
-        for block, v in view.get("state", {}).get("values", {}).items()
-    }
-    room = (values.get("room", {}).get("selected_option") or {}).get("value")
-    day, start, end = (
-        values.get("date", {}).get("selected_date"),
-        values.get("start", {}).get("selected_time"),
-        values.get("end", {}).get("selected_time"),
-    )
-    errors = {
-        k: tr("missing_field", lang)
-        for k, v in (("room", room), ("date", day), ("start", start), ("end", end))
-        if not v
-    }
+    v = modal_values(view)
+    errors = {k: tr("missing_field", lang) for k in ("room", "date", "start", "end") if not v[k]}
     if errors:
         return errors, "", []
-    assert room and day and start and end
-    d = date.fromisoformat(day)
-    s, e = time.fromisoformat(start), time.fromisoformat(end)
-    title = (values.get("title", {}).get("value") or "").strip()
+    day = date.fromisoformat(str(v["date"]))
+    start, end = (at(day, time.fromisoformat(str(v[k])), c.policy.tz) for k in ("start", "end"))
     try:
         made = services.create_reservation(
-            c.uow(), c.policy, room=room, start=at(d, s, c.policy.tz), end=at(d, e, c.policy.tz),
-            owner_id=user, now=c.clock(), title=title, source="slack",
+            c.uow(), c.policy, room=str(v["room"]), start=start, end=end, owner_id=user,
+            now=c.clock(), title=(v["title"] or "").strip(), source="slack",
         )  # fmt: skip
     except BookingError as error:
         field = {"room-id": "room", "date": "date", "end-time": "end"}.get(
             error.field or "", "start"
         )
-        return {field: error_text(error, lang)}, ""
-    return {}, tr("booked", lang, what=blocks.describe(made, rooms_by_id(c), c.policy.tz))
+        return {field: error_text(error, lang)}, "", []
+    rooms = rooms_by_id(c)
+    text = tr("booked", lang, what=blocks.describe(made, rooms, c.policy.tz))
+    return {}, text, blocks.confirmation(text, [made], rooms, c.policy.tz, lang)
 
 
 def publish_home(client: WebClient, c: Container, user: str) -> None:

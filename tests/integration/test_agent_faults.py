@@ -109,9 +109,10 @@ def test_a_failure_after_a_booking_still_reports_the_booking(
 
     reply = ask(agent, session, BOOK_JA)
 
-    assert (reply.text, reply.source) == (TEXTS["model_failed"]["ja"], "error")
     [row] = rows(container)
-    assert [r.id for r in reply.created] == [row[0]]
+    assert reply.source == "error" and [r.id for r in reply.created] == [row[0]]
+    assert reply.text.startswith(TEXTS["failed_after_booking"]["ja"])  # never "nothing changed"
+    assert f"#{row[0]} 会議室A 2025-09-29 14:00–15:00" in reply.text
 
 
 def test_a_hanging_model_is_cut_off_at_the_turn_deadline(
