@@ -80,7 +80,7 @@ def secrets_of(settings: Settings) -> list[str]:
     return [v for v in values if v]
 
 
-def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
+def configure_logging(settings: Settings) -> None:
     """Log to stderr and to LOG_DIR/app.log (rotating), every line redacted."""
     formatter = RedactingFormatter(Redactor(secrets_of(settings)))
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
@@ -102,6 +102,7 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     for handler in handlers:
         handler.setFormatter(formatter)
         root.addHandler(handler)
+    level = logging.getLevelName(settings.log_level)
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
 

@@ -57,6 +57,7 @@ class Settings:
     digest_time: str = "08:30"
     digest_grace_minutes: int = 30
     metrics_dir: str | None = None
+    log_level: str = "INFO"
 
     @property
     def is_development(self) -> bool:
@@ -196,6 +197,7 @@ def _parse(read: _Reader) -> Settings:
         digest_time=read.text("DIGEST_TIME", "08:30") or "08:30",
         digest_grace_minutes=int(read.number("DIGEST_GRACE_MINUTES", 30, top=24 * 60)),
         metrics_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
+        log_level=(read.text("LOG_LEVEL", "INFO") or "INFO").upper(),
     )
     _validate(settings)
     return settings
@@ -209,6 +211,10 @@ def _zone_name(raw: str) -> str:
 
 def _validate(settings: Settings) -> None:
     """Check values that other modules would otherwise reject obscurely."""
+    if settings.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(
+            f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}"
+        )
     try:
         ZoneInfo(settings.tz)
     except (ZoneInfoNotFoundError, ValueError):
