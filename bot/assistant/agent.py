@@ -62,18 +62,29 @@ class Agent:
         """The answer to one user message (never raises for infrastructure failures)."""
         lang = request.lang or detect_language(request.text)
         if self.model is None:
-            return self.fallback.reply(request, lang)
+            return self.offline(request, lang)
         turn = Turn(self, request, lang)
         try:
             return turn.run()
         except ModelUnavailable as error:
             if error.reason == "unreachable" and not turn.tools_ran:
                 log.warning("model unreachable; the offline assistant answers")
-                return self.fallback.reply(request, lang)
+                return self.offline(request, lang)
             return turn.fail("timeout" if error.reason == "timeout" else "model_failed", error)
         except Exception as error:  # the user gets a polite line, the log gets the traceback
             log.exception("assistant turn failed")
             return turn.fail(_infrastructure_key(error), error)
+
+    def offline(self, request: ChatRequest, lang: str) -> ChatReply:
+        """The offline assistant's answer; an infrastructure failure becomes a polite line."""
+        try:
+            return self.fallback.reply(request, lang)
+        except Exception as error:
+            log.exception("offline assistant failed")
+            reply_lang = "en" if lang == "en" else "ja"
+            return ChatReply(
+                messages.text(_infrastructure_key(error), lang), reply_lang, [], "error"
+            )
 
     def call_model(self, messages_: list[Message], deadline: float) -> Message:
         """One model call that returns by the deadline, whatever the server does."""

@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 from bot import listeners
 from bot.container import Container
 from bot.slack.dedupe import EventDeduper
+from bot.slack.texts import tr
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,14 @@ def create_bolt_app(c: Container) -> App:
             log.info("duplicate event %s acknowledged and dropped", event_id)
             return BoltResponse(status=200, body="")
         return next()  # type: ignore[no-any-return]
+
+    @app.error
+    def polite_failure(error: Exception, body: dict[str, Any], respond: Any) -> None:
+        log.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
+        key = "unavailable" if type(error).__name__ == "OperationalError" else "error"
+        text = tr(key, c.settings.default_language)
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            respond(text=text, response_type="ephemeral", replace_original=False)
 
     listeners.register(app, c)
     return app

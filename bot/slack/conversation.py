@@ -34,9 +34,12 @@ def answer(c: Container, client: WebClient, event: dict[str, Any], team: str) ->
     )
     request = ChatRequest(session_key(team, channel, thread_ts), user, text or "help", lang)  # type: ignore[arg-type]
     reply = c.assistant.reply(request)
-    rendered = blocks.confirmation(
-        reply.text, reply.created, rooms_by_id(c), c.policy.tz, reply.lang
-    )
+    try:
+        rooms = rooms_by_id(c)
+        rendered = blocks.confirmation(reply.text, reply.created, rooms, c.policy.tz, reply.lang)
+    except Exception:  # e.g. the database went away after the answer: send the words alone
+        log.warning("could not render the reply's buttons; sending its text")
+        rendered = [blocks.mrkdwn(reply.text)]
     try:
         client.chat_update(channel=channel, ts=placeholder["ts"], text=reply.text, blocks=rendered)
     except SlackApiError as error:  # the reply must not be lost: post it instead

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.container import Container
 from bot.slack.surface import publish_home, submit_modal
+from bot.slack.texts import tr
 
 
 def handler(c: Container) -> Callable[..., None]:
@@ -16,7 +17,12 @@ def handler(c: Container) -> Callable[..., None]:
 
     def book_modal(ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
-        errors, confirmation, rendered = submit_modal(c, user, view)
+        try:
+            errors, confirmation, rendered = submit_modal(c, user, view)
+        except Exception:  # e.g. the database is down: say so on the form instead of failing it
+            unavailable = tr("unavailable", c.settings.default_language)
+            ack(response_action="errors", errors={"room": unavailable})
+            raise
         if errors:
             ack(response_action="errors", errors=errors)
             return
