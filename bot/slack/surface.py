@@ -110,28 +110,23 @@ def parse_cancel_value(value: str, default_lang: str) -> tuple[int | None, str]:
 
 
 def cancel(c: Container, user: str, reservation_id: int | None, lang: str) -> str:
-    """The Cancel button: only the owner (or an admin) may."""
-    if reservation_id is None:
-        return tr("error", lang)
-    try:
-        done = services.cancel_reservation(
-            c.uow(),
-            reservation_id=reservation_id,
-            actor_id=user,
-            now=c.clock(),
-            admins=c.settings.admins,
-        )
-    except BookingError as error:
-        return error_text(error, lang)
-    return tr("cancelled", lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz))
+    """The Cancel / Release button: only the owner (or an admin) may."""
+    return _owner_action(c, services.cancel_reservation, "cancelled", user, reservation_id, lang)
 
 
 def check_in(c: Container, user: str, reservation_id: int | None, lang: str) -> str:
     """The reminder's Check in button: only the booker (or an admin) may."""
+    return _owner_action(c, services.check_in, "checked_in", user, reservation_id, lang)
+
+
+def _owner_action(
+    c: Container, action: Any, done_key: str, user: str, reservation_id: int | None, lang: str
+) -> str:
+    """Run an owner-only use case on one reservation and say what happened."""
     if reservation_id is None:
         return tr("error", lang)
     try:
-        done = services.check_in(
+        done = action(
             c.uow(),
             reservation_id=reservation_id,
             actor_id=user,
@@ -140,7 +135,7 @@ def check_in(c: Container, user: str, reservation_id: int | None, lang: str) -> 
         )
     except BookingError as error:
         return error_text(error, lang)
-    return tr("checked_in", lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz))
+    return tr(done_key, lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz))
 
 
 def modal(c: Container, lang: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.container import Container
-from bot.listeners.actions import cancel_reservation, check_in, open_book_modal, release_room
+from bot.listeners.actions import cancel_reservation, check_in, open_book_modal
 from bot.reminders.messages import CHECK_IN_ACTION, RELEASE_ACTION
 from bot.slack.blocks import CANCEL_ACTION, OPEN_MODAL_ACTION
 
@@ -13,7 +13,7 @@ ACTIONS = {
     CANCEL_ACTION: cancel_reservation,
     OPEN_MODAL_ACTION: open_book_modal,
     CHECK_IN_ACTION: check_in,
-    RELEASE_ACTION: release_room,
+    RELEASE_ACTION: cancel_reservation,  # releasing the room is cancelling the booking
 }
 
 

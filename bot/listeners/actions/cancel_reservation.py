@@ -1,4 +1,4 @@
-"""The Cancel button: cancels the reservation if the clicker owns it; refreshes App Home."""
+"""The Cancel and Release buttons: cancel the reservation if the clicker owns it; refresh App Home."""
 
 from __future__ import annotations
 
