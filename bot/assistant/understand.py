@@ -17,6 +17,8 @@ Pure: no I/O and no clock reads; `now` is passed in. Rules for the ambiguous cas
   letter also counts ('Aを予約'), except 'A' opening a sentence before an English word
   ('A room for 6' is an article). Digits used by dates, times, durations, capacities or
   reservation numbers are never room ids.
+- Only the first 2000 characters are read; quoted text (「…」, "…") is the title and is not
+  searched for dates, times or rooms.
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
 _JAPANESE = re.compile(r"[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
-_TITLE = re.compile(r"「([^」]*)」|『([^』]*)』|[\"＂]([^\"＂]+)[\"＂]|“([^”]+)”")
+_TITLE = re.compile(r"「([^「」]*)」|『([^『』]*)』|[\"＂]([^\"＂]+)[\"＂]|“([^“”]+)”")
+_MAX_CHARS = 2000  # a booking request is short; longer text is read up to here
 _CAPACITY = re.compile(
     r"(?<![\d.])(?P<a>\d{1,3})\s*(?:人|名)"
     r"|(?<![\d.])(?P<b>\d{1,3})[\s-]*(?:people|persons?|ppl|pax|participants|attendees|seats?)"
@@ -157,7 +160,7 @@ def detect_language(text: str) -> Lang:
 
 def understand(text: str, now: datetime, rooms: Sequence[Room]) -> Understood:
     """Parse one request into an intent and the booking fields it mentions."""
-    title, rest = _title(text)
+    title, rest = _title(text[:_MAX_CHARS])
     today = now.astimezone(JST).date() if now.tzinfo else now.date()
     plain = normalise(rest)
     day, remaining = find_day(plain, today)

@@ -41,7 +41,7 @@ _EN_DAY = (
     r"|sat(?:urday)?|sun(?:day)?"
 )
 _WEEKDAY = re.compile(
-    r"(?P<jq>再来週|来週|今週)?\s*の?\s*(?P<ja>[月火水木金土日])曜日?"
+    r"(?:(?P<jq>再来週|来週|今週)\s*の?\s*)?(?P<ja>[月火水木金土日])曜日?"
     rf"|(?<![a-z])(?:(?P<eq>next|this|coming)\s+(?:week\s+)?)?(?P<en>{_EN_DAY})(?![a-z])"
     r"(?:\s+(?P<es>next|this)\s+week)?",
     _I,

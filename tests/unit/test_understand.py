@@ -315,3 +315,8 @@ def test_end_time_prefers_the_explicit_end_and_stops_at_midnight() -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+def test_pathological_input_is_read_quickly_and_harmlessly() -> None:
+    heard = understand("「" * 20000 + " " * 20000 + "1-" * 5000, NOW, ROOMS)
+    assert (heard.intent, heard.start, heard.room_id) == ("unknown", None, None)
