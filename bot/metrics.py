@@ -1,7 +1,14 @@
-"""Prometheus metrics. Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker's counts add up."""
+"""Prometheus metrics. Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker's counts add up.
+
+The metric objects are made on first use, after `configure` has seen the settings: the client
+library picks in-memory or shared-file values when a metric is created, so a directory given in
+`.env` (read by Settings, not by the library) still takes effect.
+"""
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from typing import Any
 
 from prometheus_client import (
@@ -11,37 +18,73 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
-REQUESTS = Counter("roombot_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
-LATENCY = Histogram(
-    "roombot_http_request_seconds", "HTTP request latency", ["endpoint"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
-)  # fmt: skip
-LLM_CALLS = Counter("roombot_llm_calls_total", "Model calls by outcome", ["outcome"])
-BOOKINGS = Counter("roombot_bookings_total", "Reservations created", ["source"])
-CONFLICTS = Counter(
-    "roombot_booking_conflicts_total", "Bookings refused because the slot was taken", ["source"]
-)
-CANCELLATIONS = Counter("roombot_cancellations_total", "Reservations cancelled")
-REMINDERS = Counter("roombot_reminders_sent_total", "Reminder DMs sent")
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def configure(multiprocess_dir: str | None) -> None:
+    """Use shared files in this directory for every metric made from now on."""
+    if multiprocess_dir and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = multiprocess_dir
+        values.ValueClass = values.get_value_class()
+
+
+@cache
+def _metrics() -> dict[str, Any]:
+    """The metric objects, made once."""
+    return {
+        "requests": Counter(
+            "roombot_http_requests_total", "HTTP requests", ["method", "endpoint", "status"]
+        ),
+        "latency": Histogram(
+            "roombot_http_request_seconds", "HTTP request latency", ["endpoint"], buckets=BUCKETS
+        ),
+        "llm": Counter("roombot_llm_calls_total", "Model calls by outcome", ["outcome"]),
+        "bookings": Counter("roombot_bookings_total", "Reservations created", ["source"]),
+        "conflicts": Counter(
+            "roombot_booking_conflicts_total", "Bookings refused: slot taken", ["source"]
+        ),
+        "cancellations": Counter("roombot_cancellations_total", "Reservations cancelled"),
+        "reminders": Counter("roombot_reminders_sent_total", "Reminder DMs sent"),
+    }
+
+
+def count_request(method: str, endpoint: str, status: int, seconds: float) -> None:
+    """One HTTP request served."""
+    m = _metrics()
+    m["requests"].labels(method, endpoint, str(status)).inc()
+    m["latency"].labels(endpoint).observe(seconds)
+
+
+def count_llm(outcome: str) -> None:
+    """One model call and how it ended."""
+    _metrics()["llm"].labels(outcome).inc()
+
+
+def count_reminder() -> None:
+    """One reminder DM sent."""
+    _metrics()["reminders"].inc()
 
 
 def observe(event: str, data: dict[str, Any]) -> None:
     """The unit of work's observer: count what the use cases record."""
     source = str(data.get("source", "unknown"))
     if event == "booked":
-        BOOKINGS.labels(source).inc()
+        _metrics()["bookings"].labels(source).inc()
     elif event == "conflict":
-        CONFLICTS.labels(source).inc()
+        _metrics()["conflicts"].labels(source).inc()
     elif event == "cancelled":
-        CANCELLATIONS.inc()
+        _metrics()["cancellations"].inc()
 
 
 def exposition(multiprocess_dir: str | None) -> tuple[bytes, str]:
     """The metrics page: all workers' values when running multi-process, else this process's."""
-    if multiprocess_dir:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or multiprocess_dir
+    _metrics()  # present from the first scrape, even at zero
+    if directory:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=multiprocess_dir)
+        multiprocess.MultiProcessCollector(registry, path=directory)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST

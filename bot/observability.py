@@ -9,7 +9,7 @@ import re
 import sys
 import time
 import uuid
-from logging.handlers import RotatingFileHandler
+from logging.handlers import WatchedFileHandler
 from pathlib import Path
 
 from flask import Flask, Response, g, request
@@ -24,10 +24,10 @@ FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 TOKEN_PATTERNS = [
     re.compile(r"xox[a-z]-[A-Za-z0-9-]+"),  # Slack bot/user/app tokens
     re.compile(r"xapp-[A-Za-z0-9-]+"),  # Slack app-level tokens
-    re.compile(r"sk-[A-Za-z0-9_-]{8,}"),  # OpenAI keys
+    re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_-]{8,}"),  # OpenAI keys (not 'desk-…')
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),  # Authorization headers
     re.compile(r"(?i)((?:password|passwd|pwd|secret|token|api_key)[\"']?\s*[:=]\s*[\"']?)[^\s\"',&]+"),
-    re.compile(r"(://[^:/@\s]+:)[^@/\s]+(@)"),  # credentials inside URLs
+    re.compile(r"(://[^:/@\s]*:)[^@/\s]+(@)"),  # credentials inside URLs (user may be empty)
 ]  # fmt: skip
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -81,19 +81,14 @@ def secrets_of(settings: Settings) -> list[str]:
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr and to LOG_DIR/app.log (rotating), every line redacted."""
+    """Log to stderr and to LOG_DIR/app.log, every line redacted."""
     formatter = RedactingFormatter(Redactor(secrets_of(settings)))
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     try:
         Path(settings.log_dir).mkdir(parents=True, exist_ok=True)
-        handlers.append(
-            RotatingFileHandler(
-                Path(settings.log_dir) / "app.log",
-                maxBytes=10_000_000,
-                backupCount=10,
-                encoding="utf-8",
-            )
-        )
+        # Several gunicorn workers share the file, so rotation is logrotate's (deploy/logrotate):
+        # an in-process RotatingFileHandler would race; this handler reopens a rotated file.
+        handlers.append(WatchedFileHandler(Path(settings.log_dir) / "app.log", encoding="utf-8"))
     except OSError as error:
         print(f"logging to stderr only: cannot write {settings.log_dir}: {error}", file=sys.stderr)
     root = logging.getLogger()
@@ -124,8 +119,7 @@ def install(app: Flask, settings: Settings) -> None:
     def finish(response: Response) -> Response:
         took = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        metrics.REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
-        metrics.LATENCY.labels(endpoint).observe(took)
+        metrics.count_request(request.method, endpoint, response.status_code, took)
         log.info(
             "%s %s %s took %.3f seconds", request.method, request.path, response.status_code, took
         )
@@ -138,7 +132,8 @@ def install(app: Flask, settings: Settings) -> None:
     @app.get("/metrics")
     def prometheus() -> Response:
         token = settings.api_token
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        given = given.strip() if scheme.lower() == "bearer" else ""
         local = request.remote_addr in ("127.0.0.1", "::1")
         if not (token and hmac.compare_digest(given.encode(), token.encode())) and not (
             local and not request.headers.get("X-Forwarded-For")

@@ -88,6 +88,8 @@ class Settings:
                 raise ConfigError(f"{name} is required when FLASK_ENV={self.flask_env}")
         if self.slack_bot_token and not self.slack_signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set")
+        if self.slack_signing_secret and not self.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET is set")
 
     def check_socket_mode(self) -> None:
         """Socket Mode needs the app-level token and the bot token."""

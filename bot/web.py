@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 import health
-from bot import __version__, observability
+from bot import __version__, metrics, observability
 from bot.api import errors as api_errors
 from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         settings = settings or Settings.from_env()
         settings.check_production()
         container = build(settings)
+    metrics.configure(container.settings.metrics_dir)
     app = Flask("bot")
     app.config.update(
         SECRET_KEY=container.settings.secret_key or "development-only",

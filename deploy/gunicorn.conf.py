@@ -19,7 +19,11 @@ max_requests_jitter = 100
 # No preload: each worker builds its own database pool and scheduler after the fork.
 preload_app = False
 accesslog = "-"
+# The path without the query string: a token passed as ?token=… never reaches a log line.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
+# One control socket per server, not gunicorn's shared default under the home directory.
+control_socket_disable = True
 
 
 def post_worker_init(worker):

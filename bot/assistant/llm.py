@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from bot.metrics import LLM_CALLS
+from bot.metrics import count_llm
 
 Message = dict[str, Any]
 REQUEST_TIMEOUT_S = 20.0
@@ -64,18 +64,18 @@ class OpenAIChatModel:
                 timeout=timeout,
             )
         except openai.APITimeoutError as error:
-            LLM_CALLS.labels("timeout").inc()
+            count_llm("timeout")
             raise ModelUnavailable("timeout") from error
         except openai.APIConnectionError as error:
-            LLM_CALLS.labels("unreachable").inc()
+            count_llm("unreachable")
             raise ModelUnavailable("unreachable") from error
         except openai.APIStatusError as error:
-            LLM_CALLS.labels(f"http_{error.status_code}").inc()
+            count_llm(f"http_{error.status_code}")
             raise ModelUnavailable("failed", f"HTTP {error.status_code}") from error
         if not response.choices:
-            LLM_CALLS.labels("empty").inc()
+            count_llm("empty")
             raise ModelUnavailable("failed", "no choices")
-        LLM_CALLS.labels("ok").inc()
+        count_llm("ok")
         return as_message(response.choices[0].message.model_dump(exclude_none=True))
 
 

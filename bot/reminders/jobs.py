@@ -14,7 +14,7 @@ from booking import services
 from booking.clock import at, local
 from booking.model import Reservation, Room
 from bot.container import Container
-from bot.metrics import REMINDERS
+from bot.metrics import count_reminder
 from bot.reminders.messages import reminder_blocks, say
 from bot.slack import blocks
 from bot.slack.surface import rooms_by_id
@@ -45,7 +45,7 @@ def send_due_reminders(c: Container, client: WebClient, now: datetime) -> int:
                     break  # Slack is struggling: this and later reminders wait for the next poll
                 if outcome == "sent":
                     sent += 1
-                    REMINDERS.inc()
+                    count_reminder()
             uow.reservations.save(replace(r, reminded_at=now))
             uow.commit()
     return sent

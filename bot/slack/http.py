@@ -43,8 +43,9 @@ def create_blueprint(c: Container) -> Blueprint:
 
     @bp.post("/slack/events")
     def events() -> Response | tuple[Response, int]:
-        if verifier is None:
-            return jsonify({"error": "SLACK_SIGNING_SECRET is not configured"}), 503
+        if verifier is None or not c.settings.slack_bot_token:
+            missing = "SLACK_SIGNING_SECRET" if verifier is None else "SLACK_BOT_TOKEN"
+            return jsonify({"error": f"{missing} is not configured"}), 503
         body = request.get_data()
         if not _valid(verifier, body, dict(request.headers)):
             log.warning("rejected a Slack request with a missing, stale or invalid signature")
