@@ -16,46 +16,12 @@
 set -euo pipefail
 
 readonly PROG=restore.sh
+# shellcheck source=deploy/pg_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/pg_common.sh"
 
-log() { printf '%s: %s\n' "$PROG" "$*"; }
-die() {
-  printf '%s: error: %s\n' "$PROG" "$*" >&2
-  exit 1
-}
 usage() {
   printf 'usage: %s [--create] [--target URL] FILE\n' "$PROG" >&2
   exit 2
-}
-
-# Print the path of a PostgreSQL client program, from PG_BIN_DIR when set.
-pg_tool() {
-  local name=$1 path
-  if [[ -n ${PG_BIN_DIR:-} ]]; then
-    path="$PG_BIN_DIR/$name"
-    [[ -x $path ]] || die "$name not found in PG_BIN_DIR=$PG_BIN_DIR"
-  else
-    path=$(command -v "$name") || die "$name not found: install postgresql-client or set PG_BIN_DIR"
-  fi
-  printf '%s\n' "$path"
-}
-
-# Decode %XX escapes; backslashes stay literal.
-url_decode() {
-  local value=${1//\\/\\\\}
-  printf '%b' "${value//%/\\x}"
-}
-
-# The value of NAME in an env file (last assignment wins; quotes and " # comments" removed).
-env_file_value() {
-  local name=$1 file=$2 value
-  [[ -r $file ]] || die "ENV_FILE $file is not readable"
-  value=$(sed -n -E "s/^[[:space:]]*(export[[:space:]]+)?${name}[[:space:]]*=[[:space:]]*//p" "$file" | tail -n 1)
-  case $value in
-    \"*\"*) value=${value#\"} && value=${value%%\"*} ;;
-    \'*\'*) value=${value#\'} && value=${value%%\'*} ;;
-    *) value=${value%%[[:space:]]#*} ;;
-  esac
-  printf '%s\n' "$value"
 }
 
 # Split a postgresql:// URL: export its password as PGPASSWORD; set CONN_URI (no password,
