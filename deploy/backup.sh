@@ -26,7 +26,7 @@ set -euo pipefail
 umask 077
 
 readonly PROG=backup.sh
-# shellcheck source=deploy/pg_common.sh
+# shellcheck source-path=SCRIPTDIR source=pg_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg_common.sh"
 
 # Split a postgresql:// URL: export its (decoded) password as PGPASSWORD, and set CONN_URI to

@@ -16,7 +16,7 @@
 set -euo pipefail
 
 readonly PROG=restore.sh
-# shellcheck source=deploy/pg_common.sh
+# shellcheck source-path=SCRIPTDIR source=pg_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/pg_common.sh"
 
 usage() {
