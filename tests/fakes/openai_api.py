@@ -18,9 +18,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import urlsplit
+
+from tests.fakes.server import Answer, FakeServer, JsonHandler
 
 DEFAULT_API_KEY = "sk-test"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -39,7 +40,6 @@ DEFAULT_ERRORS = {
 }
 
 Body = dict[str, Any]
-Answer = tuple[int, Body, dict[str, str]]
 Problem = tuple[str, str | None]
 
 
@@ -246,43 +246,23 @@ def _default_error(status: int) -> Body:
     return error_body(message, kind, None, code)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Hand one HTTP request to the fake and write its answer."""
+class _Handler(JsonHandler):
+    """Hand one request, its body unparsed, to the fake."""
 
     fake: FakeOpenAI
 
-    def do_POST(self) -> None:
-        """Serve a POST."""
-        self._serve("POST")
-
-    def do_GET(self) -> None:
-        """Serve a GET."""
-        self._serve("GET")
-
-    def _serve(self, method: str) -> None:
-        """Read, answer, write (quietly, if the client already gave up)."""
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+    def answer(self, method: str, raw: bytes) -> Answer:
+        """Answer a GET or POST by its path (the query string is ignored)."""
         path = urlsplit(self.path).path
-        status, body, headers = self.fake.receive(method, path, dict(self.headers.items()), raw)
-        data = json.dumps(body, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet; the fake records requests instead."""
+        return self.fake.receive(method, path, dict(self.headers.items()), raw)
 
 
-class FakeOpenAI:
+class FakeOpenAI(FakeServer[ApiRequest]):
     """An OpenAI-compatible API on 127.0.0.1 that plays a script and records every request."""
+
+    server_name = "FakeOpenAI"
+    thread_name = "fake-openai"
+    handler_class = _Handler
 
     def __init__(
         self,
@@ -296,11 +276,9 @@ class FakeOpenAI:
         self.responder = responder
         self.default_reply = default_reply
         self.models = list(models)
-        self._cond = threading.Condition(threading.RLock())
+        super().__init__()
         self._stopping = threading.Event()
         self._ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.reset()
         self.script(*steps)
 
@@ -309,37 +287,17 @@ class FakeOpenAI:
     def start(self) -> Self:
         """Listen on a free port in a daemon thread."""
         self._stopping.clear()
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
         """Stop listening and cut pending delays short (idempotent)."""
         self._stopping.set()
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def url(self) -> str:
         """Return the API base URL, as `OpenAI(base_url=...)` takes it."""
-        if self._server is None:
-            raise RuntimeError("FakeOpenAI is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self.origin}/v1"
 
     # scripting
 
@@ -347,8 +305,7 @@ class FakeOpenAI:
         """Forget the script and the recorded requests (keep key, responder and default)."""
         with self._cond:
             self._steps: deque[Step] = deque()
-            self._requests: list[ApiRequest] = []
-            self._cond.notify_all()
+            self._forget()
 
     def script(self, *steps: Step) -> Self:
         """Append steps to the script."""
@@ -390,21 +347,16 @@ class FakeOpenAI:
     @property
     def requests(self) -> list[ApiRequest]:
         """Return every request so far, oldest first."""
-        with self._cond:
-            return list(self._requests)
+        return self._recorded()
 
     @property
     def chat_requests(self) -> list[ApiRequest]:
         """Return the chat completion requests so far."""
-        with self._cond:
-            return [r for r in self._requests if r.path == CHAT_PATH]
+        return [r for r in self.requests if r.path == CHAT_PATH]
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until `predicate()` holds (re-checked after every request) or raise."""
-        with self._cond:
-            if not self._cond.wait_for(predicate, timeout):
-                seen = [f"{r.method} {r.path}" for r in self._requests]
-                raise TimeoutError(f"FakeOpenAI: condition not met in {timeout}s; seen: {seen}")
+    def _seen(self) -> str:
+        """Name the requests so far, for a timeout message."""
+        return f"seen: {[f'{r.method} {r.path}' for r in self._records]}"
 
     def wait_for_requests(
         self, count: int, timeout: float = 5.0, path: str | None = CHAT_PATH
@@ -425,9 +377,7 @@ class FakeOpenAI:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        with self._cond:
-            self._requests.append(ApiRequest(method, path, body, headers))
-            self._cond.notify_all()
+        self._record(ApiRequest(method, path, body, headers))
         status, answer, extra = self._answer(method, path, headers, body)
         return status, answer, {"x-request-id": f"req_fake{next(self._ids):06d}", **extra}
 

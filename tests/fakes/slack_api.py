@@ -11,44 +11,28 @@ from __future__ import annotations
 import copy
 import json
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from slack_sdk.models.blocks import Block
-from slack_sdk.models.views import View
+from tests.fakes.blockkit import MAX_MESSAGE_BLOCKS, Refusal, loads, validate_blocks, validate_view
+from tests.fakes.blockkit import MAX_TEXT as MAX_TEXT
+from tests.fakes.blockkit import MAX_VIEW_BLOCKS as MAX_VIEW_BLOCKS
+from tests.fakes.blockkit import block_problem as block_problem
+from tests.fakes.server import Answer, FakeServer, JsonHandler
 
 DEFAULT_TOKEN = "xoxb-test-token"
 BOT_USER_ID, BOT_ID, TEAM_ID, APP_ID = "UBOT", "BBOT", "T1", "AFAKE"
-MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, MAX_TEXT, MAX_MESSAGE_TEXT = 50, 100, 3000, 40000
+MAX_MESSAGE_TEXT = 40000
 FIRST_TS = 1_700_000_000
 JSON_ARGS = ("blocks", "view", "attachments", "metadata")
 USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
 
 Args = dict[str, Any]
-Answer = tuple[int, dict[str, Any], dict[str, str]]
-
-
-class Refusal(Exception):
-    """An `ok: false` answer, raised from anywhere inside a method."""
-
-    def __init__(self, error: str, *messages: str) -> None:
-        super().__init__(error)
-        self.error = error
-        self.messages = list(messages)
-
-    def body(self) -> dict[str, Any]:
-        """Render the body Slack would send."""
-        body: dict[str, Any] = {"ok": False, "error": self.error}
-        if self.messages:
-            body["response_metadata"] = {"messages": self.messages}
-        return body
 
 
 @dataclass(frozen=True)
@@ -88,78 +72,6 @@ class _Failure:
         return self.status, {"ok": False, "error": self.error}, headers
 
 
-def validate_blocks(blocks: Any, limit: int, error: str = "invalid_blocks") -> None:
-    """Raise the Refusal Slack would answer unless `blocks` is acceptable Block Kit."""
-    if not isinstance(blocks, list):
-        raise Refusal("invalid_blocks_format", "blocks must be a JSON array")
-    if len(blocks) > limit:
-        raise Refusal(error, f"no more than {limit} items allowed [json-pointer:/blocks]")
-    for index, block in enumerate(blocks):
-        problem = block_problem(block)
-        if problem:
-            raise Refusal(error, f"{problem} [json-pointer:/blocks/{index}]")
-
-
-def block_problem(block: Any) -> str | None:
-    """Describe why Slack would refuse one block, or return None."""
-    if not isinstance(block, dict):
-        return "a block must be a JSON object"
-    try:
-        parsed = Block.parse(block)
-        data = parsed.to_dict() if parsed is not None else None
-    except Exception as error:  # slack_sdk raises SlackObjectFormationError and others
-        return str(error)
-    if data is None:
-        return f"unsupported block type {block.get('type')!r}"
-    return _text_problem(block) or _lost(block, data, "")
-
-
-def _text_problem(node: Any) -> str | None:
-    """Find an empty or over-long text object anywhere under `node`."""
-    if isinstance(node, list):
-        return next(filter(None, map(_text_problem, node)), None)
-    if not isinstance(node, dict):
-        return None
-    if node.get("type") in ("mrkdwn", "plain_text"):
-        text = node.get("text")
-        if not isinstance(text, str) or not text:
-            return "text must be more than 0 characters"
-        if len(text) > MAX_TEXT:
-            return f"text must be less than {MAX_TEXT + 1} characters"
-    return next(filter(None, map(_text_problem, node.values())), None)
-
-
-def _lost(original: Any, parsed: Any, pointer: str) -> str | None:
-    """Name the first part of `original` that slack_sdk dropped or changed (unknown to it)."""
-    if isinstance(original, dict) and isinstance(parsed, dict):
-        for key, value in original.items():
-            if key not in parsed:
-                return f"unsupported or invalid element at {pointer}/{key}"
-            problem = _lost(value, parsed[key], f"{pointer}/{key}")
-            if problem:
-                return problem
-        return None
-    if isinstance(original, list) and isinstance(parsed, list) and len(original) == len(parsed):
-        pairs = enumerate(zip(original, parsed, strict=True))
-        return next(filter(None, (_lost(o, p, f"{pointer}/{i}") for i, (o, p) in pairs)), None)
-    return None if original == parsed else f"unsupported or invalid value at {pointer or '/'}"
-
-
-def validate_view(raw: Any, types: tuple[str, ...]) -> dict[str, Any]:
-    """Return the view as a dict, or raise the Refusal Slack would answer."""
-    view = _loads(raw)
-    if not isinstance(view, dict):
-        raise Refusal("invalid_arguments", "view must be a JSON object")
-    if view.get("type") not in types:
-        raise Refusal("invalid_arguments", f"view type must be one of {', '.join(types)}")
-    validate_blocks(view.get("blocks", []), MAX_VIEW_BLOCKS, "invalid_arguments")
-    try:
-        View(**view).to_dict()
-    except Exception as error:  # slack_sdk raises SlackObjectFormationError, TypeError
-        raise Refusal("invalid_arguments", str(error)) from error
-    return view
-
-
 def parse_args(query: str, content_type: str, raw: bytes) -> Args:
     """Merge query-string and body parameters (form, multipart or JSON) into one dict."""
     args: Args = dict(parse_qsl(query, keep_blank_values=True))
@@ -172,7 +84,7 @@ def parse_args(query: str, content_type: str, raw: bytes) -> Args:
         args.update(_multipart(content_type, raw))
     else:
         args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-    return {key: _loads(value) if key in JSON_ARGS else value for key, value in args.items()}
+    return {key: loads(value) if key in JSON_ARGS else value for key, value in args.items()}
 
 
 def _multipart(content_type: str, raw: bytes) -> Args:
@@ -187,66 +99,37 @@ def _multipart(content_type: str, raw: bytes) -> Args:
     return fields
 
 
-def _loads(value: Any) -> Any:
-    """Decode a JSON string argument; leave anything else (or bad JSON) as it is."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
 def _truthy(value: Any) -> bool:
     """Read a boolean the way Slack reads form and JSON arguments."""
     return value in (True, 1, "1", "true", "True")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """Hand one HTTP request to the fake and write its answer."""
+class _Handler(JsonHandler):
+    """Parse one request's arguments (query string and body) and hand them to the fake."""
 
+    content_type = "application/json; charset=utf-8"
     fake: FakeSlack
 
-    def do_POST(self) -> None:
-        """Serve a POST (every Web API method)."""
-        self._serve()
-
-    def do_GET(self) -> None:
-        """Serve a GET (query-string arguments)."""
-        self._serve()
-
-    def _serve(self) -> None:
-        """Parse, answer, write."""
+    def answer(self, method: str, raw: bytes) -> Answer:
+        """Answer every Web API method, by POST or GET; unparsable arguments become None."""
         url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
         try:
             args: Args | None = parse_args(url.query, self.headers.get("Content-Type", ""), raw)
         except ValueError:
             args = None
-        status, body, headers = self.fake.receive(url.path, args, dict(self.headers.items()))
-        data = json.dumps(body, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (timeout); nothing to tell it
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet; the fake records requests instead."""
+        return self.fake.receive(url.path, args, dict(self.headers.items()))
 
 
-class FakeSlack:
+class FakeSlack(FakeServer[Call]):
     """A Slack Web API on 127.0.0.1 that records every call and refuses what Slack refuses.
 
     `channels=None` knows every id starting with C, D or G; `locales` maps user ids to the
     locale `users.info` reports (default ja-JP) when asked with `include_locale`.
     """
+
+    server_name = "FakeSlack"
+    thread_name = "fake-slack"
+    handler_class = _Handler
 
     def __init__(
         self,
@@ -258,9 +141,7 @@ class FakeSlack:
         self.valid_tokens = set(tokens)
         self.channels = None if channels is None else set(channels)
         self.locales = dict(locales or {})
-        self._cond = threading.Condition(threading.RLock())
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._ts = self._view_seq = 0
         self._methods: dict[str, Callable[[Args], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -279,40 +160,7 @@ class FakeSlack:
         }
         self.reset()
 
-    # lifecycle
-
-    def start(self) -> Self:
-        """Listen on a free port in a daemon thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-slack", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening (idempotent)."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        """Return `http://127.0.0.1:PORT`."""
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    # addresses
 
     @property
     def url(self) -> str:
@@ -328,7 +176,7 @@ class FakeSlack:
     def reset(self) -> None:
         """Forget calls, scripted failures, messages, views and opened DMs (keep the config)."""
         with self._cond:
-            self._calls: list[Call] = []
+            self._forget()
             self._failures: list[_Failure] = []
             self._messages: dict[str, list[dict[str, Any]]] = {}
             self._views: dict[str, dict[str, Any]] = {}
@@ -362,13 +210,11 @@ class FakeSlack:
     @property
     def calls(self) -> list[Call]:
         """Return every call so far, oldest first."""
-        with self._cond:
-            return list(self._calls)
+        return self._recorded()
 
     def calls_to(self, method: str) -> list[Call]:
         """Return the calls of one method."""
-        with self._cond:
-            return [call for call in self._calls if call.method == method]
+        return [call for call in self.calls if call.method == method]
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Return a copy of the messages the channel holds now."""
@@ -380,12 +226,9 @@ class FakeSlack:
         with self._cond:
             return copy.deepcopy(self._views.get(view_id))
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait until `predicate()` holds (re-checked after every request) or raise."""
-        with self._cond:
-            if not self._cond.wait_for(predicate, timeout):
-                seen = [call.method for call in self._calls]
-                raise TimeoutError(f"FakeSlack: condition not met in {timeout}s; calls: {seen}")
+    def _seen(self) -> str:
+        """Name the methods called so far, for a timeout message."""
+        return f"calls: {[call.method for call in self._records]}"
 
     def wait_for_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Wait until `method` was called `count` times; return its calls."""
@@ -405,8 +248,7 @@ class FakeSlack:
             else:
                 method, answer = path, (404, {"ok": False, "error": "not_found"}, {})
             body = copy.deepcopy(answer[1])
-            self._calls.append(Call(method, args or {}, headers, answer[0], body, path))
-            self._cond.notify_all()
+            self._record(Call(method, args or {}, headers, answer[0], body, path))
             return answer
 
     def _api(self, method: str, args: Args | None, headers: dict[str, str]) -> Answer:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import socket
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,7 +16,7 @@ from bot.assistant.agent import Limits
 from bot.assistant.messages import TEXTS
 from bot.container import Container
 from tests.fakes.openai_api import Delay, FakeOpenAI, HttpError, Reply, tool_calls
-from tests.integration.test_agent import (
+from tests.integration.agent_support import (
     ROOM_A,
     USER,
     ask,
@@ -39,27 +37,6 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    """A fake OpenAI server; an unscripted request fails fast (500, no retry)."""
-    with FakeOpenAI(default_reply=None) as server:
-        yield server
-
-
-@pytest.fixture
-def container(db_url: str, fake: FakeOpenAI, redis_url: str) -> Iterator[Container]:
-    """The production container, pointed at the fake, real Redis and the test database."""
-    built = make_container(db_url, fake.url, redis_url)
-    yield built
-    built.engine.dispose()
-
-
-@pytest.fixture
-def session() -> str:
-    """A fresh session key (Redis is shared by every test)."""
-    return f"test:{uuid.uuid4().hex}"
 
 
 def test_rate_limits_are_retried_without_double_booking(
