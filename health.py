@@ -14,22 +14,29 @@ from flask import Blueprint, Response, jsonify
 
 Check = Callable[[], None]
 CHECK_DEADLINE_S = 1.5
-_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="health")
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="health")
 
 
-def run_check(check: Check | None) -> dict[str, Any]:
-    """Run one check under a deadline; report ok/down/timeout but never the error text."""
-    if check is None:
-        return {"status": "not_configured"}
+def run_checks(checks: dict[str, Check | None]) -> dict[str, dict[str, Any]]:
+    """Run the checks at once under one shared deadline; never report the error text."""
     started = time.monotonic()
-    future = _pool.submit(check)
-    try:
-        future.result(timeout=CHECK_DEADLINE_S)
-    except FutureTimeout:
-        return {"status": "timeout"}
-    except Exception as error:  # the error class names the failure without leaking a DSN
-        return {"status": "down", "error": type(error).__name__}
-    return {"status": "ok", "latency_ms": round((time.monotonic() - started) * 1000, 1)}
+    futures = {name: _pool.submit(check) for name, check in checks.items() if check is not None}
+    results: dict[str, dict[str, Any]] = {n: {"status": "not_configured"} for n in checks}
+    for name, future in futures.items():
+        remaining = max(0.0, started + CHECK_DEADLINE_S - time.monotonic())
+        try:
+            future.result(timeout=remaining)
+        except FutureTimeout:
+            results[name] = {"status": "timeout"}
+            continue
+        except Exception as error:  # the class names the failure without leaking a DSN
+            results[name] = {"status": "down", "error": type(error).__name__}
+            continue
+        results[name] = {
+            "status": "ok",
+            "latency_ms": round((time.monotonic() - started) * 1000, 1),
+        }
+    return results
 
 
 def create_blueprint(
@@ -43,7 +50,7 @@ def create_blueprint(
     bp = Blueprint("health", __name__)
 
     def report() -> tuple[dict[str, Any], int]:
-        checks = {"database": run_check(database), "redis": run_check(redis)}
+        checks = run_checks({"database": database, "redis": redis})
         status, code = "healthy", 200
         if checks["database"]["status"] != "ok":
             status, code = "unhealthy", 503

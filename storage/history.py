@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import redis
 
+from storage.breaker import Breaker
+
 log = logging.getLogger(__name__)
 KEY_PREFIX = "chat_history:"
 DEFAULT_MAX_TURNS = 20
@@ -115,14 +117,18 @@ class MemoryChatHistory:
 class ResilientHistory:
     """Wraps a history so a Redis outage costs the conversation its memory, not its reply.
 
-    Logs one warning when the store fails and one line when it works again.
+    Logs one warning when the store fails and one line when it works again; after a failure it
+    does not try the store again for a few seconds, so a hanging Redis slows no reply.
     """
 
-    def __init__(self, inner: ChatHistory):
+    def __init__(self, inner: ChatHistory, breaker: Breaker | None = None):
         self.inner = inner
+        self.breaker = breaker or Breaker()
         self.failing = False
 
     def load(self, session: str) -> list[Message]:
+        if self.breaker.open:
+            return []
         try:
             messages = self.inner.load(session)
         except redis.RedisError as error:
@@ -132,6 +138,8 @@ class ResilientHistory:
         return messages
 
     def append(self, session: str, turn: list[Message]) -> None:
+        if self.breaker.open:
+            return
         try:
             self.inner.append(session, turn)
         except redis.RedisError as error:
@@ -140,11 +148,13 @@ class ResilientHistory:
         self._recovered()
 
     def _failed(self, error: Exception) -> None:
+        self.breaker.trip()
         if not self.failing:
             log.warning("chat history unavailable, answering without it: %s", type(error).__name__)
         self.failing = True
 
     def _recovered(self) -> None:
+        self.breaker.reset()
         if self.failing:
             log.info("chat history available again")
         self.failing = False

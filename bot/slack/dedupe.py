@@ -14,6 +14,8 @@ from collections import OrderedDict
 
 import redis
 
+from storage.breaker import Breaker
+
 log = logging.getLogger(__name__)
 KEY_PREFIX = "slack_event:"
 TTL_S = 3600
@@ -25,15 +27,17 @@ class EventDeduper:
 
     def __init__(self, client: redis.Redis | None, ttl: int = TTL_S):
         self.client, self.ttl = client, ttl
+        self.breaker = Breaker()  # a hanging Redis is skipped for a while, not waited on per event
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     def first_time(self, event_id: str) -> bool:
         """Claim the id; True for the first claim only."""
-        if self.client is not None:
+        if self.client is not None and not self.breaker.open:
             try:
                 return bool(self.client.set(KEY_PREFIX + event_id, "1", nx=True, ex=self.ttl))
             except redis.RedisError as error:
+                self.breaker.trip()
                 log.warning(
                     "event de-duplication falls back to this process: %s", type(error).__name__
                 )

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 
+from storage.breaker import Breaker
 from storage.history import (
     ChatHistory,
     MemoryChatHistory,
@@ -322,13 +323,16 @@ def test_recovery_is_logged_once_and_history_works_again(
 ) -> None:
     caplog.set_level(logging.INFO, logger="storage.history")
     switch = Switch(RedisChatHistory(client, ttl=60), unreachable())
-    history = ResilientHistory(switch)
+    clock = Clock()
+    history = ResilientHistory(switch, Breaker(pause=10, clock=clock))
     history.append(session, said("before"))
     switch.down = True
     for _ in range(3):
         assert history.load(session) == []
         history.append(session, said("during"))
     switch.down = False
+    history.append(session, said("skipped"))  # within the pause: the store is not tried
+    clock.now += 10
     history.append(session, said("after"))
     assert users(history.load(session)) == ["before", "after"]
     assert len(history_records(caplog, logging.WARNING)) == 1

@@ -1,0 +1,1 @@
+"""Fault suite: the bot under gunicorn while PostgreSQL, Redis, OpenAI and workers fail."""

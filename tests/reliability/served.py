@@ -1,0 +1,190 @@
+"""The bot under gunicorn (`python -m bot serve --workers 2`) and plain HTTP calls to it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import Reply, wait_until_up
+from tests.reliability.servers import children, own_port, socket_owners
+
+WORKERS = 2
+START_TIMEOUT_S = 30
+# Variables the app reads: the suite sets them explicitly, nothing leaks in from the shell.
+APP_VARIABLES = (
+    "DATABASE_URL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD",
+    "CHAT_HISTORY_TTL", "API_TOKEN", "ADMIN_USERS", "DEFAULT_LANGUAGE", "SECRET_KEY",
+    "PROMETHEUS_MULTIPROC_DIR", "LOG_LEVEL", "WEB_CONCURRENCY", "GUNICORN_THREADS",
+    "GUNICORN_BIND", "BUSINESS_HOURS", "ROOMS_FILE", "TZ",
+)  # fmt: skip
+APP_PREFIXES = ("SLACK_", "OPENAI_", "FLASK_", "SCHEDULER_", "BOOKING_", "REMINDER_", "DIGEST_")
+HTTPConnection = http.client.HTTPConnection
+ConnectionLost = (ConnectionError, http.client.HTTPException, TimeoutError)
+
+
+@dataclass
+class Served:
+    """One gunicorn master (the process `python -m bot serve` exec'd into) and its workers."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def base(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def workers(self) -> list[int]:
+        """The pids of the live workers."""
+        return children(self.process.pid)
+
+    def wait_workers(self, count: int = WORKERS, timeout: float = 20) -> list[int]:
+        """Wait until `count` workers run (e.g. after one was killed) and return their pids."""
+        wait_until(lambda: len(self.workers()) == count, timeout, "gunicorn workers")
+        return self.workers()
+
+    def log(self) -> str:
+        """Everything gunicorn and the app wrote so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def connect(self, timeout: float = 15) -> HTTPConnection:
+        """A keep-alive connection (gunicorn serves it from one worker until it closes)."""
+        return HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def owner(self, conn: HTTPConnection) -> int | None:
+        """The worker serving an open connection."""
+        if conn.sock is None:
+            return None
+        local_port = conn.sock.getsockname()[1]
+        owners = socket_owners(self.workers(), local_port=self.port, remote_port=local_port)
+        return owners[0] if owners else None
+
+    def connection_per_worker(self, attempts: int = 60) -> dict[int, HTTPConnection]:
+        """One open keep-alive connection to each worker, keyed by worker pid."""
+        found: dict[int, HTTPConnection] = {}
+        for _ in range(attempts):
+            conn = self.connect()
+            request(conn, "GET", "/health/live")
+            pid = self.owner(conn)
+            if pid is None or pid in found:
+                conn.close()
+            else:
+                found[pid] = conn
+            if len(found) == WORKERS:
+                return found
+        raise AssertionError(f"could not reach every worker; reached {sorted(found)}")
+
+    def connections_to_one_worker(self, count: int, attempts: int = 60) -> list[HTTPConnection]:
+        """`count` open keep-alive connections all served by the same worker."""
+        by_worker: dict[int, list[HTTPConnection]] = {}
+        try:
+            for _ in range(attempts):
+                conn = self.connect()
+                request(conn, "GET", "/health/live")
+                pid = self.owner(conn)
+                by_worker.setdefault(pid or 0, []).append(conn)
+                if pid and len(by_worker[pid]) == count:
+                    return by_worker.pop(pid)
+        finally:
+            for conns in by_worker.values():
+                for conn in conns:
+                    conn.close()
+        raise AssertionError(f"could not open {count} connections to one worker")
+
+    def begin_stop(self) -> None:
+        """Ask gunicorn for a quick shutdown (SIGINT) without waiting."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+
+    def stop(self) -> None:
+        """Quick shutdown (SIGINT), then SIGKILL if the master lingers."""
+        if self.process.poll() is not None:
+            return
+        self.begin_stop()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def app_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """The shell's environment without the app's variables, plus the given ones."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in APP_VARIABLES and not key.startswith(APP_PREFIXES)
+    }
+    return env | overrides
+
+
+def serve(overrides: dict[str, str], log_dir: Path) -> Served:
+    """Start `python -m bot serve --workers 2` on a free port and wait until it answers."""
+    port = own_port()
+    log_path = log_dir / "gunicorn.log"
+    argv = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(WORKERS)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=app_environment(overrides), stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    served = Served(process, port, log_path)
+    try:
+        wait_until_up(f"{served.base}/health/live", process, log_path)
+        served.wait_workers()
+    except BaseException:
+        served.stop()
+        raise
+    return served
+
+
+def request(
+    conn: HTTPConnection,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """One HTTP exchange on a connection; any status is returned, lost connections raise."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    sent = {"Content-Type": "application/json"} if data is not None else {}
+    started = time.monotonic()
+    conn.request(method, path, body=data, headers=sent | (headers or {}))
+    response = conn.getresponse()
+    return Reply(response.status, response.read(), time.monotonic() - started)
+
+
+def call(
+    base_port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 15,
+) -> Reply:
+    """One HTTP exchange on a fresh connection."""
+    conn = HTTPConnection("127.0.0.1", base_port, timeout=timeout)
+    try:
+        return request(conn, method, path, body, headers)
+    finally:
+        conn.close()
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `predicate` every 50 ms until it holds, or fail naming what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
