@@ -29,8 +29,9 @@ class TimeSlot:
         return self.end - self.start
 
     def overlaps(self, other: TimeSlot) -> bool:
-        """True when the two slots share any instant; touching ends do not overlap."""
-        return self.start < other.end and other.start < self.end
+        """True when the two slots share any instant; touching ends and empty slots do not."""
+        nonempty = self.start < self.end and other.start < other.end
+        return nonempty and self.start < other.end and other.start < self.end
 
     def in_utc(self) -> TimeSlot:
         """The same slot expressed in UTC."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,13 +124,20 @@ class SqlReservationRepository:
     def active_between(
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
-        query = select(ReservationRow).where(
-            ReservationRow.active, ReservationRow.start_at < end, ReservationRow.end_at > start
-        )
+        query = select(ReservationRow).where(ReservationRow.active, self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
         rows = self.session.scalars(query.order_by(ReservationRow.start_at, ReservationRow.id))
         return [reservation_from_row(r) for r in rows]
+
+    def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
+        """start_at < end AND end_at > start; on PostgreSQL as a range overlap, so the GiST
+        index on active periods answers it instead of scanning all past reservations."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            period = func.tstzrange(ReservationRow.start_at, ReservationRow.end_at, "[)")
+            asked = func.tstzrange(start, end, "[)")
+            return period.op("&&", return_type=Boolean)(asked)
+        return and_(ReservationRow.start_at < end, ReservationRow.end_at > start)
 
     def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
         query = (

@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 from booking.clock import at
 from booking.errors import InvalidInput
 
-TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+TIME_RE = re.compile(r"^([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?\Z")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # beyond: not a booking, and no overflow
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ def parse_new_reservation(body: Any, tz: ZoneInfo) -> NewReservation:
         raise InvalidInput("body", "send a JSON object.", "JSON オブジェクトを送ってください。")
     room = required(body, "room-id")
     day = parse_date(required(body, "date"), "date")
-    start = parse_time(required(body, "start-time"), "start-time")
+    start = parse_time(required(body, "start-time"), "start-time", allow_24=False)
     end = parse_time(required(body, "end-time"), "end-time")
     end_day = day + timedelta(days=1) if end == time(0) else day  # 24:00 / 00:00 = next midnight
     return NewReservation(
@@ -50,7 +53,16 @@ def required(body: dict[str, Any], name: str) -> str:
         raise InvalidInput(name, "is required.", "必須項目です。")
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidInput(name, "must be a string.", "文字列で指定してください。")
-    return str(value).strip()
+    return clean_text(str(value), name).strip()
+
+
+def clean_text(value: str, name: str) -> str:
+    """Refuse control characters and unpaired surrogates (databases refuse them too)."""
+    if CONTROL.search(value) or SURROGATE.search(value):
+        raise InvalidInput(
+            name, "contains characters that are not allowed.", "使用できない文字が含まれています。"
+        )
+    return value
 
 
 def optional(body: dict[str, Any], name: str, max_length: int) -> str | None:
@@ -60,6 +72,7 @@ def optional(body: dict[str, Any], name: str, max_length: int) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidInput(name, "must be a string.", "文字列で指定してください。")
+    clean_text(value, name)
     if len(value) > max_length:
         raise InvalidInput(
             name, f"must be at most {max_length} characters.", f"{max_length}文字以内です。"
@@ -70,9 +83,12 @@ def optional(body: dict[str, Any], name: str, max_length: int) -> str | None:
 def parse_date(text: str, name: str = "date") -> date:
     """A calendar date written YYYY-MM-DD."""
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise ValueError
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError
+        return day
     except ValueError:
         raise InvalidInput(
             name,
@@ -81,11 +97,11 @@ def parse_date(text: str, name: str = "date") -> date:
         ) from None
 
 
-def parse_time(text: str, name: str) -> time:
-    """A wall-clock time written HH:MM (24:00 means the following midnight)."""
+def parse_time(text: str, name: str, allow_24: bool = True) -> time:
+    """A wall-clock time written HH:MM (an end of 24:00 means the following midnight)."""
     match = TIME_RE.match(text)
     hour, minute, second = (int(g or 0) for g in match.groups()) if match else (99, 0, 0)
-    if (hour, minute, second) == (24, 0, 0):
+    if (hour, minute, second) == (24, 0, 0) and allow_24:
         return time(0)
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidInput(

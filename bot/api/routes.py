@@ -8,12 +8,14 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from booking import services
+from booking.errors import ReservationNotFound
 from bot.api.errors import error_body
 from bot.api.parsing import optional, parse_date, parse_new_reservation
 from bot.api.present import reservation_json, room_json
 from bot.container import Container
 
 API_USER = "api"
+MAX_ID = 2**63 - 1
 
 
 def create_blueprint(container: Container) -> Blueprint:
@@ -65,6 +67,8 @@ def create_blueprint(container: Container) -> Blueprint:
 
     @bp.delete("/reservations/<int:reservation_id>")
     def cancel(reservation_id: int) -> Response:
+        if reservation_id > MAX_ID:  # no such row, and too big for SQLite's integers
+            raise ReservationNotFound(reservation_id)
         reservation = services.cancel_reservation(
             container.uow(),
             reservation_id=reservation_id,
