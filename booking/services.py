@@ -162,11 +162,10 @@ def day_schedule(
         only = rooms[0].id if room else None
         booked = uow.reservations.active_between(start, end, only)
     window = _open_window(policy, day)
-    days = []
-    for r in rooms:
-        mine = [b for b in booked if b.room_id == r.id]
-        days.append(RoomDay(r, mine, free_gaps(window, mine)))
-    return days
+    by_room: dict[str, list[Reservation]] = {r.id: [] for r in rooms}
+    for b in booked:  # already ordered by start
+        by_room.setdefault(b.room_id, []).append(b)
+    return [RoomDay(r, by_room[r.id], free_gaps(window, by_room[r.id])) for r in rooms]
 
 
 def find_free_rooms(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, and_, func, select
 from sqlalchemy.exc import IntegrityError
@@ -49,7 +50,10 @@ def room_from_row(row: RoomRow) -> Room:
     )
 
 
-def reservation_from_row(row: ReservationRow) -> Reservation:
+RESERVATIONS = ReservationRow.__table__  # read-only queries select plain rows from the table
+
+
+def reservation_from_row(row: Any) -> Reservation:
     """Domain reservation from its row."""
     return Reservation(
         id=row.id,
@@ -124,11 +128,11 @@ class SqlReservationRepository:
     def active_between(
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
-        query = select(ReservationRow).where(ReservationRow.active, self._overlapping(start, end))
+        query = select(RESERVATIONS).where(ReservationRow.active, self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
-        rows = self.session.scalars(query.order_by(ReservationRow.start_at, ReservationRow.id))
-        return [reservation_from_row(r) for r in rows]
+        rows = self.session.execute(query.order_by(ReservationRow.start_at, ReservationRow.id))
+        return [reservation_from_row(r) for r in rows]  # plain rows: no ORM identity work to read
 
     def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
         """start_at < end AND end_at > start; on PostgreSQL as a range overlap, so the GiST
