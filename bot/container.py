@@ -19,6 +19,7 @@ from bot.assistant.offline import OfflineAssistant
 from bot.assistant.tools import ToolContext
 from bot.settings import Settings
 from bot.slack.client import web_client
+from bot.slack.pending import PendingReplies
 from storage.engine import make_engine, make_session_factory
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.uow import SqlAlchemyUnitOfWork
@@ -74,6 +75,11 @@ class Container:
     def slack_client(self) -> WebClient:
         """The Slack Web API client (lazy: no request until first use)."""
         return web_client(self.settings.slack_bot_token, self.settings.slack_api_url)
+
+    @cached_property
+    def pending_replies(self) -> PendingReplies:
+        """Slack placeholders awaiting their answer (so a crash never leaves one forever)."""
+        return PendingReplies(self.redis)
 
     @cached_property
     def assistant(self) -> Agent:

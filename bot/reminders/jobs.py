@@ -18,6 +18,7 @@ from bot.metrics import count_reminder
 from bot.reminders.messages import reminder_blocks, say
 from bot.slack import blocks
 from bot.slack.surface import rooms_by_id
+from bot.slack.texts import tr
 
 log = logging.getLogger(__name__)
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
@@ -80,6 +81,23 @@ def _send_reminder(
         log.warning("reminder for #%s not sent (%s); next poll retries", r.id, type(error).__name__)
         return "retry"
     return "sent"
+
+
+LOST_REPLY_AFTER_S = 90  # well past the assistant's 25 s turn deadline
+
+
+def apologise_for_lost_replies(c: Container, client: WebClient, now: datetime) -> int:
+    """Replace placeholders whose worker died before answering with an apology, once each."""
+    apologised = 0
+    for channel, ts, lang in c.pending_replies.take_stale(LOST_REPLY_AFTER_S, now.timestamp()):
+        try:
+            client.chat_update(channel=channel, ts=ts, text=tr("interrupted", lang))
+            apologised += 1
+        except SlackApiError as error:
+            log.warning(
+                "could not replace a lost reply's placeholder: %s", error.response.get("error")
+            )
+    return apologised
 
 
 def release_no_shows(c: Container, client: WebClient, now: datetime) -> int:

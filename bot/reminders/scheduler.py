@@ -12,10 +12,21 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot.container import Container
-from bot.reminders.jobs import post_digest, release_no_shows, send_due_reminders
+from bot.reminders.jobs import (
+    apologise_for_lost_replies,
+    post_digest,
+    release_no_shows,
+    send_due_reminders,
+)
 from storage.locks import LeaderLock
 
 log = logging.getLogger(__name__)
+JOBS = (
+    ("reminders", send_due_reminders),
+    ("no_shows", release_no_shows),
+    ("digest", post_digest),
+    ("lost_replies", apologise_for_lost_replies),
+)
 
 
 class ReminderScheduler:
@@ -66,11 +77,7 @@ class ReminderScheduler:
     def run_jobs(self, now: datetime) -> dict[str, Any]:
         """Run each job once at `now`; one job's failure does not stop the others."""
         results: dict[str, Any] = {}
-        for name, job in (
-            ("reminders", send_due_reminders),
-            ("no_shows", release_no_shows),
-            ("digest", post_digest),
-        ):
+        for name, job in JOBS:
             try:
                 results[name] = job(self.c, self.client, now)
             except Exception:

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.assistant.conversation import ChatRequest
+from bot.assistant.conversation import ChatReply, ChatRequest
 from bot.container import Container
 from bot.slack import blocks
 from bot.slack.language import choose_language, strip_mentions
@@ -32,14 +32,10 @@ def answer(c: Container, client: WebClient, event: dict[str, Any], team: str) ->
     placeholder = client.chat_postMessage(
         channel=channel, thread_ts=thread_ts, text=tr("thinking", lang)
     )
+    c.pending_replies.add(channel, placeholder["ts"], lang, c.clock().timestamp())
     request = ChatRequest(session_key(team, channel, thread_ts), user, text or "help", lang)  # type: ignore[arg-type]
     reply = c.assistant.reply(request)
-    try:
-        rooms = rooms_by_id(c)
-        rendered = blocks.confirmation(reply.text, reply.created, rooms, c.policy.tz, reply.lang)
-    except Exception:  # e.g. the database went away after the answer: send the words alone
-        log.warning("could not render the reply's buttons; sending its text")
-        rendered = [blocks.mrkdwn(reply.text)]
+    rendered = render(c, reply)
     try:
         client.chat_update(channel=channel, ts=placeholder["ts"], text=reply.text, blocks=rendered)
     except SlackApiError as error:  # the reply must not be lost: post it instead
@@ -47,6 +43,18 @@ def answer(c: Container, client: WebClient, event: dict[str, Any], team: str) ->
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=reply.text, blocks=rendered
         )
+    c.pending_replies.done(channel, placeholder["ts"])
+
+
+def render(c: Container, reply: ChatReply) -> list[dict[str, Any]]:
+    """The reply with a Cancel button per booking; just the words if the rooms cannot be read."""
+    try:
+        return blocks.confirmation(
+            reply.text, reply.created, rooms_by_id(c), c.policy.tz, reply.lang
+        )
+    except Exception:  # e.g. the database went away after the answer
+        log.warning("could not render the reply's buttons; sending its text")
+        return [blocks.mrkdwn(reply.text)]
 
 
 def bot_is_in_thread(

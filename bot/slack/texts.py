@@ -44,6 +44,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Missing {what}. Example: `/book Room A tomorrow 14:00-15:00`",
     },
     "unknown_room": {"ja": "会議室「{room}」が見つかりません。", "en": "Unknown room: {room}."},
+    "interrupted": {
+        "ja": "申し訳ありません、回答の途中で処理が中断されました。もう一度メッセージを送ってください。",
+        "en": "Sorry, I was interrupted before I could answer. Please send your message again.",
+    },
     "unavailable": {
         "ja": "申し訳ありません、予約システムに一時的に接続できません。しばらくしてからお試しください。",
         "en": "Sorry, the reservation system is temporarily unavailable. Please try again shortly.",

@@ -16,14 +16,18 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from bot.container import build
+from bot.reminders.jobs import LOST_REPLY_AFTER_S, apologise_for_lost_replies
+from bot.settings import Settings
+from bot.slack.pending import KEY as PENDING_KEY
 from bot.slack.texts import tr
+from tests.e2e.conftest import BOT_TOKEN, new_event_id, tomorrow
 from tests.e2e.conftest import Reply as EReply
-from tests.e2e.conftest import new_event_id, tomorrow
 from tests.fakes.openai_api import Delay, Reply, ToolCalls, tool_calls
 from tests.reliability.checks import active_count, assert_database_consistent
 from tests.reliability.harness import Bot, booking
@@ -100,6 +104,15 @@ def test_slack_delivery_is_at_most_once_when_the_worker_dies(bot: Bot) -> None:
     wait_until(lambda: dropped in bot.served.log(), WAIT_S, "the redelivery to be dropped")
     assert [m["text"] for m in bot.thread(ts)] == [tr("thinking", "ja")]
     assert active_count(bot.engine) == 0
+    # The placeholder is still recorded as pending, so the scheduler's sweep apologises in its
+    # place once it is older than the cutoff (time passed in, as the scheduler would see it).
+    assert bot.redis.hlen(PENDING_KEY) == 1
+    later = datetime.now(UTC) + timedelta(seconds=LOST_REPLY_AFTER_S + 1)
+    sweeper = build(Settings(database_url=bot.pg.url, redis_url=bot.redis_server.url,
+                             slack_bot_token=BOT_TOKEN, slack_api_url=bot.slack.url))  # fmt: skip
+    assert apologise_for_lost_replies(sweeper, sweeper.slack_client, later) == 1
+    assert [m["text"] for m in bot.thread(ts)] == [tr("interrupted", "ja")]
+    sweeper.engine.dispose()
 
 
 @pytest.mark.parametrize("killed", ["before_the_booking", "after_the_booking"])
