@@ -63,7 +63,8 @@ def parser() -> argparse.ArgumentParser:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Replace this process with gunicorn serving bot.wsgi:app."""
     settings.check_production()
-    workers = args.workers or (2 if settings.is_development else os.cpu_count() or 1) * 2 + 1
+    cpus = os.cpu_count() or 1
+    workers = args.workers or (2 if settings.is_development else cpus * 2 + 1)
     argv = [
         sys.executable, "-m", "gunicorn", "bot.wsgi:app",
         "--bind", f"{args.host}:{args.port}",
