@@ -55,9 +55,8 @@ def fresh_workers(served: Served) -> None:
 
 def unavailable(reason: str) -> NoReturn:
     """A server the suite needs cannot be started: fail under CI, skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(f"fault suite: {reason}", pytrace=False)
-    pytest.skip(f"fault suite: {reason}")
+    message = f"fault suite: {reason}"
+    pytest.fail(message, pytrace=False) if os.environ.get("CI") else pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
