@@ -115,20 +115,18 @@ def get_schedule(ctx: ToolContext, args: a.GetSchedule) -> dict[str, Any]:
     }
 
 
+def _book(ctx: ToolContext, room: str, start: datetime, end: datetime, title: str) -> Reservation:
+    """Book for the acting user, as the assistant."""
+    return services.create_reservation(
+        ctx.uow(), ctx.policy, room=room, start=start, end=end, owner_id=ctx.user_id,
+        now=ctx.now, title=title, source="assistant",
+    )  # fmt: skip
+
+
 def create_reservation(ctx: ToolContext, args: a.CreateReservation) -> dict[str, Any]:
     start, end = slot_of(ctx, args)
     try:
-        made = services.create_reservation(
-            ctx.uow(),
-            ctx.policy,
-            room=args.room,
-            start=start,
-            end=end,
-            owner_id=ctx.user_id,
-            now=ctx.now,
-            title=args.title,
-            source="assistant",
-        )
+        made = _book(ctx, args.room, start, end, args.title)
     except SlotTaken as taken:
         mine = _same_booking_of_mine(ctx, taken, start, end)
         if mine is None:
@@ -214,17 +212,7 @@ def book_series(ctx: ToolContext, args: a.BookSeries) -> dict[str, Any]:
         ):
             continue
         try:
-            made = services.create_reservation(
-                ctx.uow(),
-                ctx.policy,
-                room=args.room,
-                start=s,
-                end=e,
-                owner_id=ctx.user_id,
-                now=ctx.now,
-                title=args.title,
-                source="assistant",
-            )
+            made = _book(ctx, args.room, s, e, args.title)
         except BookingError as error:
             conflicts.append(
                 {
