@@ -71,8 +71,14 @@ class SlotTaken(BookingError):
     code = "slot_taken"
     field = "start-time"
 
-    def __init__(self, room_id: str, conflicting_id: int | None = None, room_name: str = ""):
-        label = room_name or f"Room {room_id}"
+    def __init__(
+        self,
+        room_id: str,
+        conflicting_id: int | None = None,
+        room_name: str = "",
+        room_name_en: str = "",
+    ):
+        label = room_name_en or room_name or f"Room {room_id}"
         label_ja = room_name or f"会議室 {room_id}"
         super().__init__(
             f"{label} is already booked at that time.",

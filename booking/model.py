@@ -48,6 +48,11 @@ class Room:
     aliases: tuple[str, ...] = ()
     equipment: tuple[str, ...] = ()
     floor: str | None = None
+    name_en: str | None = None
+
+    def label(self, lang: str) -> str:
+        """The name to show in a language: the English name for 'en' when there is one."""
+        return self.name_en if lang == "en" and self.name_en else self.name
 
     def has_equipment(self, wanted: tuple[str, ...] | list[str]) -> bool:
         """True when the room offers every wanted item (case-insensitive)."""

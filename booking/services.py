@@ -53,7 +53,7 @@ def create_reservation(
         clash = uow.reservations.active_between(slot.start, slot.end, found.id)
         if clash:
             uow.record("conflict", room_id=found.id, source=source)
-            raise SlotTaken(found.id, clash[0].id, found.name)
+            raise SlotTaken(found.id, clash[0].id, found.name, found.label("en"))
         reservation = Reservation(
             room_id=found.id,
             owner_id=owner_id,
@@ -66,7 +66,9 @@ def create_reservation(
             saved = uow.reservations.add(reservation)
         except SlotTaken:  # lost a race the database settled: name the room all the same
             uow.record("conflict", room_id=found.id, source=source)
-            raise SlotTaken(found.id, room_name=found.name) from None
+            raise SlotTaken(
+                found.id, room_name=found.name, room_name_en=found.label("en")
+            ) from None
         uow.commit()
         uow.record("booked", room_id=found.id, source=source)
     return saved
@@ -114,7 +116,9 @@ def change_reservation(
             if r.id != current.id
         ]  # fmt: skip
         if clash:
-            raise SlotTaken(room_id, clash[0].id, target.name if target else "")
+            named = target or uow.rooms.get(room_id)
+            en = named.label("en") if named else ""
+            raise SlotTaken(room_id, clash[0].id, named.name if named else "", en)
         moved = current.moved(room_id, slot)
         uow.reservations.save(moved)
         uow.commit()

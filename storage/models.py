@@ -57,6 +57,7 @@ class RoomRow(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     equipment: Mapped[list[str]] = mapped_column(JSON, default=list)
     floor: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

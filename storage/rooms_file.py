@@ -61,6 +61,7 @@ def _room(entry: Any, index: int) -> Room:
         aliases=tuple(str(a) for a in entry.get("aliases") or ()),
         equipment=tuple(str(e) for e in entry.get("equipment") or ()),
         floor=str(entry["floor"]) if entry.get("floor") is not None else None,
+        name_en=str(entry["name_en"]) if entry.get("name_en") else None,
     )
 
 
@@ -101,6 +102,7 @@ def _apply(row: RoomRow, room: Room) -> bool:
         "aliases": list(room.aliases),
         "equipment": list(room.equipment),
         "floor": room.floor,
+        "name_en": room.name_en,
         "retired": False,
     }
     changed = any(getattr(row, key, None) != value for key, value in values.items())

@@ -47,6 +47,7 @@ def room_from_row(row: RoomRow) -> Room:
         aliases=tuple(row.aliases or ()),
         equipment=tuple(row.equipment or ()),
         floor=row.floor,
+        name_en=row.name_en,
     )
 
 

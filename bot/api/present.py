@@ -14,6 +14,7 @@ def room_json(room: Room) -> dict[str, Any]:
     return {
         "room-id": room.id,
         "name": room.name,
+        "name_en": room.name_en,
         "aliases": list(room.aliases),
         "capacity": room.capacity,
         "equipment": list(room.equipment),

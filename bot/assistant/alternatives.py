@@ -29,9 +29,10 @@ def suggest(
     except BookingError:
         rooms = []
     return {
-        "free_rooms": [{"id": r.id, "name": r.name, "capacity": r.capacity} for r in rooms][
-            :MAX_SUGGESTIONS
-        ],
+        "free_rooms": [
+            {"id": r.id, "name": r.name, "name_en": r.label("en"), "capacity": r.capacity}
+            for r in rooms
+        ][:MAX_SUGGESTIONS],
         "free_times_same_room": nearest_times(uow, policy, room_id, start, end, now),
     }
 

@@ -47,7 +47,8 @@ def ask(lang: str, h: Understood, missing: list[str]) -> str:
 
 
 def _reservation(lang: str, r: dict[str, Any]) -> str:
-    return f"#{r['id']} {r['room']} {r['date']} {r['start_time']}–{r['end_time']}" + (
+    room = r.get("room_en", r["room"]) if lang == "en" else r["room"]
+    return f"#{r['id']} {room} {r['date']} {r['start_time']}–{r['end_time']}" + (
         f"「{r['title']}」" if r.get("title") else ""
     )
 
@@ -63,7 +64,8 @@ def booked(lang: str, result: dict[str, Any]) -> str:
         line = _reservation(lang, result["reservation"])
         return f"予約しました: {line}" if _ja(lang) else f"Booked: {line}"
     alternatives = result.get("alternatives") or {}
-    rooms = ", ".join(r["name"] for r in alternatives.get("free_rooms", []))
+    key = "name_en" if lang == "en" else "name"
+    rooms = ", ".join(r.get(key, r["name"]) for r in alternatives.get("free_rooms", []))
     times = ", ".join(alternatives.get("free_times_same_room", []))
     lines = [_error(lang, result)]
     if rooms:
@@ -77,8 +79,11 @@ def booked(lang: str, result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _room_list(found: dict[str, Any]) -> str:
-    return ", ".join(f"{r['name']} ({r['capacity']})" for r in found.get("free_rooms", []))
+def _room_list(found: dict[str, Any], lang: str) -> str:
+    key = "name_en" if lang == "en" else "name"
+    return ", ".join(
+        f"{r.get(key, r['name'])} ({r['capacity']})" for r in found.get("free_rooms", [])
+    )
 
 
 def pick_room(lang: str, h: Understood, found: dict[str, Any]) -> str:
@@ -87,7 +92,7 @@ def pick_room(lang: str, h: Understood, found: dict[str, Any]) -> str:
         return _error(lang, found)
     if not found.get("free_rooms"):
         return free_rooms(lang, h, found)
-    got, rooms = understood(lang, h), _room_list(found)
+    got, rooms = understood(lang, h), _room_list(found, lang)
     if _ja(lang):
         return f"{got} に空いている部屋: {rooms}。どの部屋を予約しますか？"
     return f"Free for {got}: {rooms}. Which room shall I book?"
@@ -97,7 +102,7 @@ def free_rooms(lang: str, h: Understood, found: dict[str, Any]) -> str:
     """The free rooms for a slot."""
     if not found.get("ok"):
         return _error(lang, found)
-    got, rooms = understood(lang, h), _room_list(found)
+    got, rooms = understood(lang, h), _room_list(found, lang)
     if not rooms:
         return (
             f"{got} に空いている部屋はありません。" if _ja(lang) else f"No room is free for {got}."
@@ -112,7 +117,8 @@ def schedule(lang: str, result: dict[str, Any]) -> str:
     lines = [f"{result['date']} の予約状況:" if _ja(lang) else f"Bookings on {result['date']}:"]
     for day in result["rooms"]:
         booked_ = ", ".join(f"{r['start_time']}–{r['end_time']}" for r in day["reservations"])
-        lines.append(f"• {day['room']['name']}: {booked_ or ('空き' if _ja(lang) else 'free')}")
+        name = day["room"]["name_en" if lang == "en" else "name"]
+        lines.append(f"• {name}: {booked_ or ('空き' if _ja(lang) else 'free')}")
     return "\n".join(lines)
 
 

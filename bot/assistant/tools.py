@@ -36,13 +36,13 @@ class ToolContext:
     created: list[Reservation] = field(default_factory=list)  # for Cancel buttons in the reply
     rooms: dict[str, Room] = field(default_factory=dict)
 
-    def room_name(self, room_id: str) -> str:
-        """A room's display name (loaded once per turn)."""
+    def room_name(self, room_id: str, lang: str = "ja") -> str:
+        """A room's display name in a language (rooms loaded once per turn)."""
         if not self.rooms:
             with self.uow() as uow:
                 self.rooms = {r.id: r for r in uow.rooms.list()}
         room = self.rooms.get(room_id)
-        return room.name if room else room_id
+        return room.label(lang) if room else room_id
 
 
 def describe(ctx: ToolContext, r: Reservation) -> dict[str, Any]:
@@ -52,6 +52,7 @@ def describe(ctx: ToolContext, r: Reservation) -> dict[str, Any]:
         "id": r.id,
         "room_id": r.room_id,
         "room": ctx.room_name(r.room_id),
+        "room_en": ctx.room_name(r.room_id, "en"),
         "date": start.date().isoformat(),
         "start_time": f"{start:%H:%M}",
         "end_time": f"{end:%H:%M}",
@@ -66,6 +67,7 @@ def room_info(room: Room) -> dict[str, Any]:
     return {
         "id": room.id,
         "name": room.name,
+        "name_en": room.label("en"),
         "aliases": list(room.aliases),
         "capacity": room.capacity,
         "equipment": list(room.equipment),

@@ -65,7 +65,7 @@ def _send_reminder(
     client: WebClient, r: Reservation, rooms: dict[str, Room], c: Container, lang: str
 ) -> str:
     """Post one reminder DM: 'sent', 'retry' (temporary failure) or 'refused' (permanent)."""
-    text = say("reminder", lang, what=blocks.describe(r, rooms, c.policy.tz))
+    text = say("reminder", lang, what=blocks.describe(r, rooms, c.policy.tz, lang))
     try:
         client.chat_postMessage(
             channel=r.owner_id, text=text, blocks=reminder_blocks(r, rooms, c.policy.tz, lang)
@@ -116,7 +116,7 @@ def release_no_shows(c: Container, client: WebClient, now: datetime) -> int:
             uow.commit()
         released += 1
         if SLACK_USER.match(r.owner_id):
-            what = blocks.describe(r, rooms, c.policy.tz)
+            what = blocks.describe(r, rooms, c.policy.tz, lang)
             _dm(client, r.owner_id, say("no_show", lang, minutes=minutes, what=what))
     return released
 

@@ -37,7 +37,7 @@ def reminder_blocks(
     """The reminder: what and when, with Check in and Release buttons for the booker."""
     value = f"{r.id}:{lang}"
     return [
-        mrkdwn(say("reminder", lang, what=describe(r, rooms, tz))),
+        mrkdwn(say("reminder", lang, what=describe(r, rooms, tz, lang))),
         {
             "type": "actions",
             "elements": [

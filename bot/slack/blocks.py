@@ -35,9 +35,9 @@ def span(r: Reservation, tz: ZoneInfo) -> str:
     return f"{local(r.start, tz):%H:%M}–{local(r.end, tz):%H:%M}"
 
 
-def describe(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo) -> str:
-    """'#12 会議室A 2025-09-29 14:00–15:00 「title」'."""
-    room = rooms[r.room_id].name if r.room_id in rooms else r.room_id
+def describe(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: str = "ja") -> str:
+    """'#12 会議室A 2025-09-29 14:00–15:00 「title」' (the room's English name for 'en')."""
+    room = rooms[r.room_id].label(lang) if r.room_id in rooms else r.room_id
     title = f" 「{r.title}」" if r.title else ""
     return f"#{r.id} {room} {local(r.start, tz):%Y-%m-%d} {span(r, tz)}{title}"
 
@@ -64,7 +64,7 @@ def reservation_list(
 ) -> list[Block]:
     """One section per reservation, each with its Cancel button."""
     blocks = [
-        {**mrkdwn(describe(r, rooms, tz)), "accessory": cancel_button(r, lang)}
+        {**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)}
         for r in reservations[: MAX_MESSAGE_BLOCKS - 2]
     ]
     return blocks or [mrkdwn(tr("none_upcoming", lang))]
@@ -101,7 +101,7 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
 
 def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
     """'*会議室A* (4人)\\n• 14:00–15:00 定例\\n空き時間: 07:00–14:00, 15:00–22:00'."""
-    lines = [f"*{d.room.name}* ({tr('people', lang, n=d.room.capacity)})"]
+    lines = [f"*{d.room.label(lang)}* ({tr('people', lang, n=d.room.capacity)})"]
     lines += [f"• {span(r, tz)} {r.title}".rstrip() for r in d.reservations]
     if not d.reservations:
         lines.append(f"_{tr('all_free', lang)}_")
@@ -118,7 +118,7 @@ def rooms_list(rooms: Sequence[Room], busy_now: set[str], lang: str) -> list[Blo
         state = tr("busy_now", lang) if room.id in busy_now else tr("free_now", lang)
         equipment = ", ".join(room.equipment) or "—"
         floor = f" · {room.floor}" if room.floor else ""
-        text = f"*{room.name}* (id {room.id}{floor}) · {tr('people', lang, n=room.capacity)}\n{equipment}\n{state}"
+        text = f"*{room.label(lang)}* (id {room.id}{floor}) · {tr('people', lang, n=room.capacity)}\n{equipment}\n{state}"
         blocks.append(mrkdwn(text))
     return blocks
 
@@ -129,7 +129,7 @@ def confirmation(
     """A reply, followed by a Cancel button for every reservation it made."""
     blocks = [mrkdwn(text or "…")]
     for r in created[: MAX_MESSAGE_BLOCKS - 1]:
-        blocks.append({**mrkdwn(describe(r, rooms, tz)), "accessory": cancel_button(r, lang)})
+        blocks.append({**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)})
     return blocks
 
 
@@ -176,7 +176,7 @@ def book_modal(
     """The booking modal: room, date, start, end, title (validated on submission)."""
     preset = preset or {}
     options = [
-        {"text": plain(f"{r.name} ({tr('people', lang, n=r.capacity)})"), "value": r.id}
+        {"text": plain(f"{r.label(lang)} ({tr('people', lang, n=r.capacity)})"), "value": r.id}
         for r in rooms[:100]
     ]
     room_select: dict[str, Any] = {

@@ -97,7 +97,7 @@ def create(
         message = error_text(error, lang)
         return message, [blocks.mrkdwn(message)]
     rooms = rooms_by_id(c)
-    message = tr("booked", lang, what=blocks.describe(made, rooms, c.policy.tz))
+    message = tr("booked", lang, what=blocks.describe(made, rooms, c.policy.tz, lang))
     return message, blocks.confirmation(message, [made], rooms, c.policy.tz, lang)
 
 
@@ -135,7 +135,7 @@ def _owner_action(
         )
     except BookingError as error:
         return error_text(error, lang)
-    return tr(done_key, lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz))
+    return tr(done_key, lang, what=blocks.describe(done, rooms_by_id(c), c.policy.tz, lang))
 
 
 def modal(c: Container, lang: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -179,7 +179,7 @@ def submit_modal(
         )
         return {field: error_text(error, lang)}, "", []
     rooms = rooms_by_id(c)
-    text = tr("booked", lang, what=blocks.describe(made, rooms, c.policy.tz))
+    text = tr("booked", lang, what=blocks.describe(made, rooms, c.policy.tz, lang))
     return {}, text, blocks.confirmation(text, [made], rooms, c.policy.tz, lang)
 
 

@@ -74,7 +74,7 @@ def day(text: str) -> date:
 
 def language(reply: str) -> str:
     """The reply's language, ignoring room names (which are Japanese in both languages)."""
-    names = {n for r in ROOMS for n in (r.name, *r.aliases)}
+    names = {n for r in ROOMS for n in (r.name, r.label("en"), *r.aliases)}
     for name in sorted(names, key=len, reverse=True):
         reply = reply.replace(name, "")
     return "ja" if _KANA_KANJI.search(reply) else "en"
@@ -257,8 +257,8 @@ def check_asked(desk: Desk, reply: ChatReply, want: Ask, lang: str) -> None:
     for field in want.missing:
         assert re.search(ASKS_FOR[field][lang], reply.text, re.I), (field, reply.text)
     for room in ROOMS:
-        listed = f"{room.name} ({room.capacity})" in reply.text
-        assert listed == (room.id in want.offers), (room.name, reply.text)
+        listed = f"{room.label(lang)} ({room.capacity})" in reply.text
+        assert listed == (room.id in want.offers), (room.label(lang), reply.text)
 
 
 # ---- conversations --------------------------------------------------------------------------
@@ -277,7 +277,8 @@ def test_missing_room_is_asked_then_the_answer_books(first: str, second: str) ->
     desk = Desk()
     question = desk.say(first)
     assert asks(question.text) and desk.rows == []
-    assert all(f"{r.name} ({r.capacity})" in question.text for r in ROOMS)
+    lang = detect_language(first)
+    assert all(f"{r.label(lang)} ({r.capacity})" in question.text for r in ROOMS)
     booked = desk.say(second)
     assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
         ("2", at(day(TUE), time(14)), at(day(TUE), time(15)))
@@ -367,9 +368,10 @@ def test_conflict_lists_alternatives_and_one_can_be_picked(text: str, pick: str)
     desk = Desk(taken)
     reply = desk.say(text)
     assert len(desk.rows) == 1 and reply.created == [] and asks(reply.text)
-    assert "会議室A" in reply.text  # names the taken room
-    for name in ("会議室B", "会議室C", "大会議室"):  # other rooms free at that time
-        assert name in reply.text
+    name = {r.id: r.label(detect_language(text)) for r in ROOMS}
+    assert name["1"] in reply.text  # names the taken room
+    for room_id in ("2", "3", "4"):  # other rooms free at that time
+        assert name[room_id] in reply.text
     assert "13:00-14:00" in reply.text and "15:00-16:00" in reply.text  # same room, near times
     assert language(reply.text) == detect_language(text)
     desk.say(pick)
@@ -428,9 +430,10 @@ def test_todays_schedule_lists_every_room(text: str, free: str) -> None:
     )
     reply = desk.say(text)
     lines = {line.split(":")[0].strip("• "): line for line in reply.text.splitlines()[1:]}
-    assert set(lines) == {r.name for r in ROOMS}
-    assert "10:00–11:00" in lines["会議室B"] and "13:00–14:30" in lines["大会議室"]
-    assert all(lines[r.name].endswith(free) for r in ROOMS if r.id not in ("2", "4"))
+    name = {r.id: r.label(detect_language(text)) for r in ROOMS}
+    assert set(lines) == set(name.values())
+    assert "10:00–11:00" in lines[name["2"]] and "13:00–14:30" in lines[name["4"]]
+    assert all(lines[name[r.id]].endswith(free) for r in ROOMS if r.id not in ("2", "4"))
     assert "2025-09-26" in reply.text
     assert language(reply.text) == detect_language(text)
 
