@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -83,12 +83,10 @@ def cancel_reservation(
     admins: Iterable[str] = (),
 ) -> Reservation:
     """Cancel a reservation; only its owner or an admin may."""
-    with uow:
-        reservation = _owned_active(uow, reservation_id, actor_id, admins)
-        cancelled = reservation.cancelled(by=actor_id, at=now)
-        uow.reservations.save(cancelled)
-        uow.commit()
-        uow.record("cancelled", room_id=cancelled.room_id)
+    cancelled = _update_owned(
+        uow, reservation_id, actor_id, admins, lambda r: r.cancelled(by=actor_id, at=now)
+    )
+    uow.record("cancelled", room_id=cancelled.room_id)
     return cancelled
 
 
@@ -134,12 +132,25 @@ def check_in(
     admins: Iterable[str] = (),
 ) -> Reservation:
     """Record that the owner is using the room (so a no-show release will not take it)."""
+    return _update_owned(
+        uow, reservation_id, actor_id, admins,
+        lambda r: replace(r, checked_in_at=r.checked_in_at or now),
+    )  # fmt: skip
+
+
+def _update_owned(
+    uow: AbstractUnitOfWork,
+    reservation_id: int,
+    actor_id: str,
+    admins: Iterable[str],
+    change: Callable[[Reservation], Reservation],
+) -> Reservation:
+    """Apply a change to an active reservation the actor owns (or may administer), and commit."""
     with uow:
-        current = _owned_active(uow, reservation_id, actor_id, admins)
-        checked = replace(current, checked_in_at=current.checked_in_at or now)
-        uow.reservations.save(checked)
+        updated = change(_owned_active(uow, reservation_id, actor_id, admins))
+        uow.reservations.save(updated)
         uow.commit()
-    return checked
+    return updated
 
 
 def _owned_active(

@@ -32,30 +32,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/pg_common.sh"
 # Split a postgresql:// URL: export its (decoded) password as PGPASSWORD, and set CONN_URI to
 # the URL without password or driver suffix, TARGET to "database on host" for messages.
 parse_url() {
-  local url=$1 rest authority path userinfo="" hostport user password dbname
-  if [[ ! $url =~ ^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://(.*)$ ]]; then
+  local url=$1 dbname
+  if ! split_pg_url "$url"; then
     [[ $url == sqlite* ]] && die "DATABASE_URL is SQLite; this script backs up PostgreSQL" \
       "(copy the SQLite file with: sqlite3 var/roombot.db '.backup backup.db')"
     die "DATABASE_URL must start with postgresql:// (got '${url%%:*}:...')"
   fi
-  rest=${BASH_REMATCH[3]}
-  authority=${rest%%[/?]*}
-  path=${rest:${#authority}}
-  hostport=$authority
-  if [[ $authority == *@* ]]; then
-    userinfo=${authority%@*}
-    hostport=${authority##*@}
-  fi
-  user=${userinfo%%:*}
-  if [[ $userinfo == *:* ]]; then
-    password=${userinfo#*:}
-    PGPASSWORD=$(url_decode "$password")
-    export PGPASSWORD
-  fi
-  CONN_URI="postgresql://${user:+$user@}${hostport}${path}"
-  dbname=${path#/}
+  CONN_URI="postgresql://${URL_USER:+$URL_USER@}${URL_HOSTPORT}${URL_PATH}"
+  dbname=${URL_PATH#/}
   dbname=${dbname%%\?*}
-  TARGET="database '$(url_decode "${dbname:-?}")' on ${hostport:-the local socket}"
+  TARGET="database '$(url_decode "${dbname:-?}")' on ${URL_HOSTPORT:-the local socket}"
 }
 
 # Set CONN_ARGS and TARGET from DATABASE_URL (or ENV_FILE), else from libpq's PG* variables.

@@ -37,3 +37,23 @@ env_file_value() {
   esac
   printf '%s\n' "$value"
 }
+
+# Split a postgres(ql)[+driver]:// URL into URL_USER, URL_HOSTPORT and URL_PATH (path and query),
+# exporting its decoded password as PGPASSWORD. Returns 1 when it is not such a URL.
+split_pg_url() {
+  local url=$1 rest authority userinfo=""
+  [[ $url =~ ^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://(.*)$ ]] || return 1
+  rest=${BASH_REMATCH[3]}
+  authority=${rest%%[/?]*}
+  URL_PATH=${rest:${#authority}}
+  URL_HOSTPORT=$authority
+  if [[ $authority == *@* ]]; then
+    userinfo=${authority%@*}
+    URL_HOSTPORT=${authority##*@}
+  fi
+  URL_USER=${userinfo%%:*}
+  if [[ $userinfo == *:* ]]; then
+    PGPASSWORD=$(url_decode "${userinfo#*:}")
+    export PGPASSWORD
+  fi
+}

@@ -27,31 +27,17 @@ usage() {
 # Split a postgresql:// URL: export its password as PGPASSWORD; set CONN_URI (no password,
 # no driver suffix), MAINT_URI (same server, database "postgres"), DBNAME and TARGET.
 parse_url() {
-  local url=$1 rest authority path query="" userinfo="" hostport user
-  [[ $url =~ ^(postgres|postgresql)(\+[A-Za-z0-9_]+)?://(.*)$ ]] ||
-    die "the target must be a postgresql:// URL (got '${url%%:*}:...')"
-  rest=${BASH_REMATCH[3]}
-  authority=${rest%%[/?]*}
-  path=${rest:${#authority}}
-  hostport=$authority
-  if [[ $authority == *@* ]]; then
-    userinfo=${authority%@*}
-    hostport=${authority##*@}
+  local query=""
+  split_pg_url "$1" || die "the target must be a postgresql:// URL (got '${1%%:*}:...')"
+  if [[ $URL_PATH == *\?* ]]; then
+    query="?${URL_PATH#*\?}"
   fi
-  user=${userinfo%%:*}
-  if [[ $userinfo == *:* ]]; then
-    PGPASSWORD=$(url_decode "${userinfo#*:}")
-    export PGPASSWORD
-  fi
-  if [[ $path == *\?* ]]; then
-    query="?${path#*\?}"
-  fi
-  DBNAME=${path#/}
+  DBNAME=${URL_PATH#/}
   DBNAME=$(url_decode "${DBNAME%%\?*}")
   [[ -n $DBNAME ]] || die "the target URL names no database"
-  CONN_URI="postgresql://${user:+$user@}${hostport}${path}"
-  MAINT_URI="postgresql://${user:+$user@}${hostport}/postgres${query}"
-  TARGET="database '$DBNAME' on ${hostport:-the local socket}"
+  CONN_URI="postgresql://${URL_USER:+$URL_USER@}${URL_HOSTPORT}${URL_PATH}"
+  MAINT_URI="postgresql://${URL_USER:+$URL_USER@}${URL_HOSTPORT}/postgres${query}"
+  TARGET="database '$DBNAME' on ${URL_HOSTPORT:-the local socket}"
 }
 
 main() {

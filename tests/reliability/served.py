@@ -16,7 +16,8 @@ from typing import Any
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import Reply, wait_until_up
-from tests.reliability.servers import children, own_port, socket_owners
+from tests.e2e.gunicorn_support import children
+from tests.reliability.servers import own_port, socket_owners
 
 WORKERS = 2
 START_TIMEOUT_S = 30
@@ -47,7 +48,7 @@ class Served:
 
     def workers(self) -> list[int]:
         """The pids of the live workers."""
-        return children(self.process.pid)
+        return sorted(children(self.process.pid))
 
     def wait_workers(self, count: int = WORKERS, timeout: float = 20) -> list[int]:
         """Wait until `count` workers run (e.g. after one was killed) and return their pids."""

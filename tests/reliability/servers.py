@@ -171,22 +171,6 @@ class Blackhole:
 # --- processes and their sockets (Linux /proc) ------------------------------------------
 
 
-def children(pid: int) -> list[int]:
-    """The live child processes of a process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return sorted(found)
-
-
 def _tcp_inodes(local_port: int | None, remote_port: int | None) -> set[str]:
     """Inodes of established IPv4 TCP sockets matching the given ports."""
     inodes = set()
