@@ -18,10 +18,8 @@ from typing import Any
 from bench.common import fresh_database, median_ms, timed
 from booking import services
 from booking.clock import JST
-from bot.assistant.agent import Agent
-from bot.assistant.conversation import ChatRequest
-from bot.assistant.offline import OfflineAssistant
-from bot.assistant.tools import ToolContext
+from bot.conversation.core import Conversation
+from bot.conversation.types import Inbound
 from bot.settings import Settings
 from storage.engine import make_session_factory
 from storage.history import MemoryChatHistory
@@ -78,17 +76,13 @@ def main() -> None:
     factory = make_session_factory(engine)
     policy = Settings(booking_window_days=3650).policy()
 
-    def context(user: str, now: datetime) -> ToolContext:
-        return ToolContext(lambda: SqlAlchemyUnitOfWork(factory), policy, user, now)
-
     model, history = ScriptedModel(), MemoryChatHistory(ttl=3600)
-    agent = Agent(
-        model, history, context, OfflineAssistant(context, lambda: NOW, history), lambda: NOW
-    )
+    agent = Conversation(lambda: SqlAlchemyUnitOfWork(factory), policy, history, lambda: NOW, model)
 
     def turn(i: int) -> None:
-        reply = agent.reply(ChatRequest(f"bench:{i // 10}", "U1", json.dumps(slot(i)), "ja"))
-        assert reply.created, reply.text
+        inbound = Inbound("slack", "slack:U1", f"bench:{i // 10}", json.dumps(slot(i)), "ja")
+        reply = agent.reply(inbound)
+        assert reply.reservations, reply.text
 
     def baseline(i: int) -> None:
         day, hour = slot(i)

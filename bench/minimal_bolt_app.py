@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
@@ -28,6 +28,6 @@ handler = SlackRequestHandler(bolt)
 
 
 @app.post("/slack/events")
-def events() -> object:
+def events() -> Response:
     """The one Request URL."""
     return handler.handle(request)

@@ -1,4 +1,7 @@
-"""Named domain errors; every one carries a stable code, a field and a bilingual message."""
+"""Named domain errors; every one carries a stable code, a field and a bilingual message.
+
+Fields are the domain's names (room, date, start, end, id); each surface maps them to its own.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +47,7 @@ class RoomNotFound(BookingError):
     """No room has the given id, name or alias."""
 
     code = "room_not_found"
-    field = "room-id"
+    field = "room"
 
     def __init__(self, room: str):
         super().__init__(f"Unknown room: {room!r}.", f"会議室「{room}」が見つかりません。")
@@ -69,7 +72,7 @@ class SlotTaken(BookingError):
     """The room is already booked for (part of) the requested time."""
 
     code = "slot_taken"
-    field = "start-time"
+    field = "start"
 
     def __init__(
         self,
@@ -114,12 +117,3 @@ class AlreadyCancelled(BookingError):
             f"予約 {reservation_id} はすでに取り消されています。",
         )
         self.reservation_id = reservation_id
-
-
-class InvalidInput(BookingError):
-    """A request field is missing or malformed."""
-
-    code = "invalid_input"
-
-    def __init__(self, field: str, message: str, message_ja: str):
-        super().__init__(f"{field}: {message}", f"{field}: {message_ja}", field)

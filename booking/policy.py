@@ -39,7 +39,7 @@ class Policy:
                 "end_before_start",
                 "The end time must be after the start time.",
                 "終了時刻は開始時刻より後にしてください。",
-                "end-time",
+                "end",
             )
 
     def _check_past(self, slot: TimeSlot, now: datetime) -> None:
@@ -48,7 +48,7 @@ class Policy:
                 "in_past",
                 "That time has already passed; choose a time in the future.",
                 "過去の時間は予約できません。これからの時間を指定してください。",
-                "start-time",
+                "start",
             )
 
     def _check_length(self, slot: TimeSlot, now: datetime) -> None:
@@ -58,7 +58,7 @@ class Policy:
                 "too_long",
                 f"A reservation can last at most {hours:g} hours.",
                 f"1回の予約は最長{hours:g}時間までです。",
-                "end-time",
+                "end",
             )
 
     def _check_window(self, slot: TimeSlot, now: datetime) -> None:
@@ -73,7 +73,7 @@ class Policy:
 
     def _check_granularity(self, slot: TimeSlot, now: datetime) -> None:
         step = self.granularity_minutes
-        for name, instant in (("start-time", slot.start), ("end-time", slot.end)):
+        for name, instant in (("start", slot.start), ("end", slot.end)):
             wall = local(instant, self.tz)
             if wall.second or wall.microsecond or wall.minute % step:
                 raise InvalidReservation(
@@ -95,7 +95,7 @@ class Policy:
                 "outside_hours",
                 f"Rooms can be booked only between {span} (Japan time).",
                 f"予約できるのは{span}（日本時間）の間だけです。",
-                "start-time" if start.time() < opens else "end-time",
+                "start" if start.time() < opens else "end",
             )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -48,6 +48,22 @@ class ReservationRepository(Protocol):
         """Active reservations of one person that have not ended yet, soonest first."""
         ...
 
+    def claim_due_reminders(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
+        """Lock unreminded active reservations starting within the lead (others skip them)."""
+        ...
+
+    def claim_no_shows(self, now: datetime, grace: timedelta, limit: int) -> list[Reservation]:
+        """Lock active reservations past start + grace that nobody checked in to."""
+        ...
+
+
+class JobRunRepository(Protocol):
+    """Which once-per-key jobs (the daily digest) have run."""
+
+    def claim(self, name: str, run_key: str, now: datetime) -> bool:
+        """Record the run; False when it was recorded before (by any process)."""
+        ...
+
 
 Observer = Callable[[str, dict[str, Any]], None]
 
@@ -61,6 +77,7 @@ class AbstractUnitOfWork(abc.ABC):
 
     rooms: RoomRepository
     reservations: ReservationRepository
+    job_runs: JobRunRepository
     observer: Observer | None = None
 
     def record(self, event: str, **data: Any) -> None:

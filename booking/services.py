@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from booking.clock import at, day_bounds
 from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
@@ -238,3 +238,54 @@ def free_gaps(window: TimeSlot, booked: list[Reservation]) -> list[TimeSlot]:
     if cursor < window.end:
         gaps.append(TimeSlot(cursor, window.end))
     return [g for g in gaps if g.end > g.start]
+
+
+def remind_next(
+    uow: AbstractUnitOfWork,
+    *,
+    now: datetime,
+    lead: timedelta,
+    send: Callable[[Reservation], str],
+) -> str | None:
+    """Claim the next due reminder, let `send` deliver it, and mark it handled; the outcome.
+
+    None when nothing is due. A 'retry' outcome rolls back, so the next poll claims it again;
+    a reservation cancelled meanwhile is marked without sending.
+    """
+    with uow:
+        claimed = uow.reservations.claim_due_reminders(now, lead, 1)
+        if not claimed:
+            return None
+        r = claimed[0]
+        outcome = send(r) if r.reminder_due(now, lead) else "skipped"
+        if outcome == "retry":
+            return outcome
+        uow.reservations.save(replace(r, reminded_at=now))
+        uow.commit()
+        return outcome
+
+
+def release_next_no_show(
+    uow: AbstractUnitOfWork, *, now: datetime, grace: timedelta
+) -> Reservation | None:
+    """Cancel the next reservation nobody checked in to within the grace; None when none."""
+    with uow:
+        claimed = uow.reservations.claim_no_shows(now, grace, 1)
+        if not claimed:
+            return None
+        released = claimed[0].cancelled(by="no-show", at=now)
+        uow.reservations.save(released)
+        uow.commit()
+        return released
+
+
+def run_once(
+    uow: AbstractUnitOfWork, *, job: str, key: str, now: datetime, work: Callable[[], None]
+) -> bool:
+    """Run `work` once per (job, key) across processes; recorded only when it succeeded."""
+    with uow:
+        if not uow.job_runs.claim(job, key, now):
+            return False
+        work()
+        uow.commit()
+        return True

@@ -109,12 +109,11 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     import threading
 
     from bot.container import build
-    from bot.reminders.scheduler import ReminderScheduler
 
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is required for the scheduler (it sends Slack DMs)")
     c = build(settings)
-    scheduler = ReminderScheduler(c, c.slack_client)
+    scheduler = c.scheduler()
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
@@ -132,9 +131,9 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     from bot.slack.app import create_bolt_app
 
     settings.check_socket_mode()
-    app = create_bolt_app(build(settings))
+    app = create_bolt_app(build(settings).slack)
     log.info("Socket Mode: connecting to Slack")
-    SocketModeHandler(app, settings.slack_app_token).start()
+    SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
     return 0
 
 
@@ -142,12 +141,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """A console conversation with the same assistant the other surfaces use."""
     import uuid
 
-    from bot.assistant.conversation import ChatRequest
+    from booking.identity import parse
     from bot.container import build
+    from bot.conversation.types import Inbound
 
     container = build(settings)
     session = f"console:{args.session or uuid.uuid4().hex[:12]}"
     mode = "model " + settings.openai_model if container.model else "offline assistant"
+    actor = parse(args.user, "console")
     print(f"Room bot chat ({mode}); empty line or Ctrl-D to quit.", file=sys.stderr)
     while True:
         try:
@@ -156,7 +157,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             break
         if not line:
             break
-        print(container.assistant.reply(ChatRequest(session, args.user, line)).text)
+        print(container.conversation.reply(Inbound("console", actor, session, line)).text)
     return 0
 
 

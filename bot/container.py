@@ -1,4 +1,4 @@
-"""Composition root: builds the real adapters from Settings, once, and hands them down."""
+"""Composition root: builds the real adapters from Settings, once, and hands each its collaborators."""
 
 from __future__ import annotations
 
@@ -13,15 +13,20 @@ from sqlalchemy import Engine, text
 
 from booking.policy import Policy
 from bot import metrics
-from bot.assistant.agent import Agent
-from bot.assistant.llm import ChatModel, OpenAIChatModel
-from bot.assistant.offline import OfflineAssistant
-from bot.assistant.tools import ToolContext
+from bot.conversation.core import Conversation
+from bot.conversation.desk import Desk
+from bot.conversation.model.llm import ChatModel
+from bot.openai_model import OpenAIChatModel
+from bot.reminders.jobs import JobConfig, Jobs
+from bot.reminders.scheduler import Lock, ReminderScheduler
 from bot.settings import Settings
 from bot.slack.client import web_client
-from bot.slack.pending import PendingReplies
+from bot.slack.deps import SlackDeps
+from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
+from storage.dedupe import EventDeduper
 from storage.engine import make_engine, make_session_factory
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
+from storage.pending import PendingReplies
 from storage.uow import SqlAlchemyUnitOfWork
 
 Clock = Callable[[], datetime]
@@ -43,18 +48,14 @@ class Container:
     clock: Clock
     redis: redis.Redis | None
 
+    def __post_init__(self) -> None:
+        self.session_factory = make_session_factory(self.engine)
+
     def uow(self) -> SqlAlchemyUnitOfWork:
         """A fresh unit of work whose recorded events feed the metrics."""
         uow = SqlAlchemyUnitOfWork(self.session_factory)
         uow.observer = metrics.observe
         return uow
-
-    def __post_init__(self) -> None:
-        self.session_factory = make_session_factory(self.engine)
-
-    def tool_context(self, user_id: str, now: datetime) -> ToolContext:
-        """The tools' view of one verified request."""
-        return ToolContext(self.uow, self.policy, user_id, now, self.settings.admins)
 
     @cached_property
     def history(self) -> ChatHistory:
@@ -72,6 +73,18 @@ class Container:
         return OpenAIChatModel(s.openai_api_key, s.openai_model, s.openai_base_url)
 
     @cached_property
+    def conversation(self) -> Conversation:
+        """The conversation core every surface talks to."""
+        return Conversation(
+            self.uow, self.policy, self.history, self.clock, self.model, self.settings.admins
+        )
+
+    @cached_property
+    def desk(self) -> Desk:
+        """Bookings for commands, buttons and forms."""
+        return Desk(self.uow, self.policy, self.clock, self.settings.admins)
+
+    @cached_property
     def slack_client(self) -> WebClient:
         """The Slack Web API client (lazy: no request until first use)."""
         return web_client(self.settings.slack_bot_token, self.settings.slack_api_url)
@@ -82,10 +95,49 @@ class Container:
         return PendingReplies(self.redis)
 
     @cached_property
-    def assistant(self) -> Agent:
-        """The assistant every surface talks to."""
-        offline = OfflineAssistant(self.tool_context, self.clock, self.history)
-        return Agent(self.model, self.history, self.tool_context, offline, self.clock)
+    def slack(self) -> SlackDeps:
+        """The Slack surface's collaborators."""
+        s = self.settings
+        return SlackDeps(
+            client=self.slack_client, desk=self.desk, conversation=self.conversation,
+            history=self.history, placeholders=self.pending_replies,
+            deduper=EventDeduper(self.redis), clock=self.clock,
+            default_language=s.default_language, signing_secret=s.slack_signing_secret,
+            bot_token=s.slack_bot_token,
+        )  # fmt: skip
+
+    def jobs(self, client: WebClient | None = None) -> Jobs:
+        """The scheduled jobs, telling Slack owners through the client."""
+        s, client = self.settings, client or self.slack_client
+        lang = s.default_language
+        digest = (
+            SlackDigest(client, s.digest_channel, lang, self.policy.tz)
+            if s.digest_channel
+            else None
+        )
+        config = JobConfig(
+            s.reminder_lead_minutes,
+            s.no_show_release_minutes,
+            s.digest_time,
+            s.digest_grace_minutes,
+        )
+        notifiers = {"slack": SlackNotifier(client, self.desk, lang)}
+        return Jobs(self.uow, self.policy, config, notifiers, digest, metrics.count_reminder)
+
+    def scheduler(
+        self, client: WebClient | None = None, lock: Lock | None = None
+    ) -> ReminderScheduler:
+        """The reminder scheduler: every job, plus Slack's lost-reply apologies."""
+        client = client or self.slack_client
+        table = [
+            *self.jobs(client).table(),
+            (
+                "lost_replies",
+                lambda now: apologise_for_lost_replies(self.pending_replies, client, now),
+            ),
+        ]
+        poll = self.settings.scheduler_poll_seconds
+        return ReminderScheduler(table, self.clock, self.policy.tz, poll, lock)
 
     def check_database(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""

@@ -28,7 +28,7 @@ def configure(multiprocess_dir: str | None) -> None:
     """Use shared files in this directory for every metric made from now on."""
     if multiprocess_dir and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = multiprocess_dir
-        values.ValueClass = values.get_value_class()
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
 @cache
@@ -85,6 +85,6 @@ def exposition(multiprocess_dir: str | None) -> tuple[bytes, str]:
     _metrics()  # present from the first scrape, even at zero
     if directory:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)
+        multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST

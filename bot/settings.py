@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from booking.identity import parse as parse_identity
 from booking.policy import Policy, parse_business_hours
 
 DEFAULT_DATABASE_URL = "sqlite:///var/roombot.db"
@@ -185,7 +186,10 @@ def _parse(read: _Reader) -> Settings:
         booking_window_days=int(read.number("BOOKING_WINDOW_DAYS", 90, top=3650)),
         granularity_minutes=int(read.number("BOOKING_GRANULARITY_MINUTES", 5, top=24 * 60)),
         business_hours=read.text("BUSINESS_HOURS", "07:00-22:00") or "",
-        admins=frozenset((read.text("ADMIN_USERS", "") or "").replace(",", " ").split()),
+        admins=frozenset(
+            parse_identity(a, "slack")
+            for a in (read.text("ADMIN_USERS", "") or "").replace(",", " ").split()
+        ),
         default_language="en"
         if (read.text("DEFAULT_LANGUAGE") or "ja").lower().startswith("en")
         else "ja",

@@ -7,10 +7,10 @@ from flask import Flask
 import health
 from bot import __version__, metrics, observability
 from bot.api import errors as api_errors
+from bot.api.auth import TokenCheck
 from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
 from bot.container import Container, build
-from bot.reminders.scheduler import ReminderScheduler
 from bot.settings import Settings
 from bot.slack.http import create_blueprint as slack_blueprint
 from storage.locks import LeaderLock
@@ -44,9 +44,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             extra=lambda: {"scheduler": scheduler_state(app)},
         )
     )
-    app.register_blueprint(api_blueprint(container))
-    app.register_blueprint(chat_blueprint(container))
-    app.register_blueprint(slack_blueprint(container))
+    auth = TokenCheck(container.settings.api_token, container.settings.is_development)
+    app.register_blueprint(api_blueprint(container.desk, auth))
+    app.register_blueprint(chat_blueprint(container.conversation, container.policy.tz, auth))
+    app.register_blueprint(slack_blueprint(container.slack))
     return app
 
 
@@ -55,7 +56,7 @@ def start_background(app: Flask) -> None:
     c: Container | None = getattr(app, "extensions", {}).get("roombot")
     if c is None or not c.settings.scheduler_in_web or not c.settings.slack_bot_token:
         return
-    scheduler = ReminderScheduler(c, c.slack_client, LeaderLock(c.engine))
+    scheduler = c.scheduler(lock=LeaderLock(c.engine))
     app.extensions["roombot_scheduler"] = scheduler
     scheduler.start()
 

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
 
-from booking.errors import InvalidInput
+from bot.api.auth import TokenCheck, acting_user
+from bot.api.errors import InvalidInput
 from bot.api.present import reservation_json
-from bot.api.routes import API_USER, check_token
-from bot.assistant.conversation import ChatRequest
-from bot.container import Container
+from bot.conversation.types import Converse, Inbound
 
 SESSION_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 MAX_MESSAGE = 4000
 
 
-def create_blueprint(container: Container) -> Blueprint:
+def create_blueprint(conversation: Converse, tz: ZoneInfo, auth: TokenCheck) -> Blueprint:
     """The /api/chat blueprint."""
     bp = Blueprint("chat", __name__, url_prefix="/api")
-    bp.before_request(lambda: check_token(container))
+    bp.before_request(auth)
 
     @bp.post("/chat")
     def chat() -> Response:
@@ -41,15 +41,15 @@ def create_blueprint(container: Container) -> Blueprint:
                 "is required: 1-128 letters, digits or _ . : @ -.",
                 "必須です（英数字と _ . : @ - で1〜128文字）。",
             )
-        user = request.headers.get("X-Acting-User", API_USER).strip() or API_USER
-        reply = container.assistant.reply(ChatRequest(f"api:{session}", user, message.strip()))
+        inbound = Inbound("api", acting_user(), f"api:{session}", message.strip())
+        reply = conversation.reply(inbound)
         return jsonify(
             {
                 "reply": reply.text,
                 "sessionId": session,
                 "language": reply.lang,
                 "source": reply.source,
-                "reservations": [reservation_json(r, container.policy.tz) for r in reply.created],
+                "reservations": [reservation_json(r, tz) for r in reply.reservations],
             }
         )
 

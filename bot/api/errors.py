@@ -14,8 +14,20 @@ from booking import errors
 
 log = logging.getLogger(__name__)
 
+API_FIELDS = {"room": "room-id", "start": "start-time", "end": "end-time"}
+
+
+class InvalidInput(errors.BookingError):
+    """A request field is missing or malformed (named as the API names it)."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, message: str, message_ja: str):
+        super().__init__(f"{field}: {message}", f"{field}: {message_ja}", field)
+
+
 STATUS = {
-    errors.InvalidInput: 400,
+    InvalidInput: 400,
     errors.InvalidReservation: 400,
     errors.RoomNotFound: 404,
     errors.ReservationNotFound: 404,
@@ -35,7 +47,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(errors.BookingError)
     def booking_error(error: errors.BookingError) -> tuple[Response, int]:
-        return jsonify({"error": error.to_dict()}), STATUS.get(type(error), 400)
+        body = error.to_dict()
+        if not isinstance(error, InvalidInput):
+            body["field"] = API_FIELDS.get(body["field"] or "", body["field"])
+        return jsonify({"error": body}), STATUS.get(type(error), 400)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[Response, int]:

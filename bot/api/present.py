@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.clock import local
+from booking.identity import local_id, surface_of
 from booking.model import Reservation, Room
 
 
@@ -34,6 +35,11 @@ def reservation_json(reservation: Reservation, tz: ZoneInfo) -> dict[str, Any]:
         "start": start.isoformat(),
         "end": end.isoformat(),
         "title": reservation.title,
-        "owner": reservation.owner_id,
+        "owner": owner_json(reservation.owner_id),
         "status": "active" if reservation.active else "cancelled",
     }
+
+
+def owner_json(owner: str) -> str:
+    """An owner as the API shows it: its own callers bare ('ops'), others namespaced."""
+    return local_id(owner) if surface_of(owner) == "api" else owner

@@ -2,48 +2,38 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from booking import services
 from booking.errors import ReservationNotFound
-from bot.api.errors import error_body
+from booking.identity import parse as parse_identity
+from bot.api.auth import API_USER, TokenCheck, acting_user
 from bot.api.parsing import optional, parse_date, parse_new_reservation
 from bot.api.present import reservation_json, room_json
-from bot.container import Container
+from bot.conversation.desk import Desk
 
-API_USER = "api"
 MAX_ID = 2**63 - 1
 
 
-def create_blueprint(container: Container) -> Blueprint:
-    """The /api blueprint, bound to the container's services."""
+def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
+    """The /api blueprint, bound to the desk."""
     bp = Blueprint("api", __name__, url_prefix="/api")
-    tz = container.policy.tz
-
-    @bp.before_request
-    def authenticate() -> tuple[Response, int] | None:
-        return check_token(container)
+    bp.before_request(auth)
+    tz = desk.policy.tz
 
     @bp.get("/rooms")
     def rooms() -> Response:
-        with container.uow() as uow:
-            found = uow.rooms.list()
-        return jsonify({"rooms": [room_json(r) for r in found]})
+        return jsonify({"rooms": [room_json(r) for r in desk.rooms().values()]})
 
     @bp.get("/reservations")
     def list_reservations() -> Response:
         args: dict[str, Any] = request.args.to_dict()
-        day = (
-            parse_date(args["date"])
-            if args.get("date")
-            else container.clock().astimezone(tz).date()
-        )
+        day = parse_date(args["date"]) if args.get("date") else desk.today()
         room, owner = optional(args, "room-id", 100), optional(args, "owner", 100)
-        days = services.day_schedule(container.uow(), container.policy, day=day, room=room)
-        found = [r for d in days for r in d.reservations if owner in (None, r.owner_id)]
+        who = parse_identity(owner, "api") if owner else None
+        days = desk.schedule(room, day)
+        found = [r for d in days for r in d.reservations if who in (None, r.owner_id)]
         found.sort(key=lambda r: (r.start, r.room_id))
         return jsonify(
             {"date": day.isoformat(), "reservations": [reservation_json(r, tz) for r in found]}
@@ -52,50 +42,14 @@ def create_blueprint(container: Container) -> Blueprint:
     @bp.post("/reservations")
     def create() -> tuple[Response, int]:
         new = parse_new_reservation(request.get_json(silent=True), tz)
-        reservation = services.create_reservation(
-            container.uow(),
-            container.policy,
-            room=new.room,
-            start=new.start,
-            end=new.end,
-            owner_id=new.owner or API_USER,
-            title=new.title,
-            now=container.clock(),
-            source="api",
-        )
-        return jsonify(reservation_json(reservation, tz)), 201
+        owner = parse_identity(new.owner or API_USER, "api")
+        made = desk.book(owner, new.room, new.start, new.end, new.title, "api")
+        return jsonify(reservation_json(made, tz)), 201
 
     @bp.delete("/reservations/<int:reservation_id>")
     def cancel(reservation_id: int) -> Response:
         if reservation_id > MAX_ID:  # no such row, and too big for SQLite's integers
             raise ReservationNotFound(reservation_id)
-        reservation = services.cancel_reservation(
-            container.uow(),
-            reservation_id=reservation_id,
-            actor_id=request.headers.get("X-Acting-User", API_USER).strip() or API_USER,
-            now=container.clock(),
-            admins=container.settings.admins,
-        )
-        return jsonify(reservation_json(reservation, tz))
+        return jsonify(reservation_json(desk.cancel(acting_user(), reservation_id), tz))
 
     return bp
-
-
-def check_token(container: Container) -> tuple[Response, int] | None:
-    """Require the bearer API_TOKEN; without one configured, allow only in development."""
-    expected = container.settings.api_token
-    if not expected:
-        if container.settings.is_development:
-            return None
-        body = error_body(
-            "unauthorized", "API_TOKEN is not configured on the server.", "Authorization"
-        )
-        return jsonify(body), 401
-    given = request.headers.get("Authorization", "")
-    scheme, _, token = given.partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(
-        token.strip().encode(), expected.encode()
-    ):
-        return None
-    body = error_body("unauthorized", "Send 'Authorization: Bearer <API_TOKEN>'.", "Authorization")
-    return jsonify(body), 401

@@ -5,28 +5,28 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_sdk import WebClient
 
-from bot.container import Container
-from bot.reminders.jobs import (
-    apologise_for_lost_replies,
-    post_digest,
-    release_no_shows,
-    send_due_reminders,
-)
-from storage.locks import LeaderLock
+from bot.reminders.jobs import Job
 
 log = logging.getLogger(__name__)
-JOBS = (
-    ("reminders", send_due_reminders),
-    ("no_shows", release_no_shows),
-    ("digest", post_digest),
-    ("lost_replies", apologise_for_lost_replies),
-)
+
+
+class Lock(Protocol):
+    """A leader lock: at most one holder across processes (storage.locks.LeaderLock)."""
+
+    def acquire(self) -> bool:
+        """Take the lock if free (non-blocking); True when held afterwards."""
+        ...
+
+    def release(self) -> None:
+        """Give the lock up."""
+        ...
 
 
 class ReminderScheduler:
@@ -37,18 +37,26 @@ class ReminderScheduler:
     `python -m bot scheduler` process) every tick works: the jobs are safe in parallel.
     """
 
-    def __init__(self, c: Container, client: WebClient, lock: LeaderLock | None = None):
-        self.c, self.client, self.lock = c, client, lock
+    def __init__(
+        self,
+        jobs: Sequence[tuple[str, Job]],
+        clock: Callable[[], datetime],
+        tz: ZoneInfo,
+        poll_seconds: int,
+        lock: Lock | None = None,
+    ):
+        self.jobs, self.clock, self.tz, self.poll_seconds = list(jobs), clock, tz, poll_seconds
+        self.lock = lock
         self.role = "starting"
         self.last_run: datetime | None = None
         self._tick_lock = threading.Lock()
-        self._scheduler = BackgroundScheduler(timezone=c.policy.tz)
+        self._scheduler = BackgroundScheduler(timezone=tz)
 
     def start(self) -> None:
         """Start polling in a background thread (first tick right away)."""
         self._scheduler.add_job(
-            self.tick, "interval", seconds=self.c.settings.scheduler_poll_seconds,
-            next_run_time=datetime.now(self.c.policy.tz), max_instances=1, coalesce=True, id="tick",
+            self.tick, "interval", seconds=self.poll_seconds,
+            next_run_time=datetime.now(self.tz), max_instances=1, coalesce=True, id="tick",
         )  # fmt: skip
         self._scheduler.start()
         log.info(
@@ -72,14 +80,14 @@ class ReminderScheduler:
                 self.role = "standby"
                 return
             self.role = "leader" if self.lock is not None else "worker"
-            self.run_jobs(self.c.clock())
+            self.run_jobs(self.clock())
 
     def run_jobs(self, now: datetime) -> dict[str, Any]:
         """Run each job once at `now`; one job's failure does not stop the others."""
         results: dict[str, Any] = {}
-        for name, job in JOBS:
+        for name, job in self.jobs:
             try:
-                results[name] = job(self.c, self.client, now)
+                results[name] = job(now)
             except Exception:
                 log.exception("scheduled job %s failed", name)
                 results[name] = "failed"
@@ -92,5 +100,5 @@ class ReminderScheduler:
             "role": self.role,
             "pid": os.getpid(),
             "last_run": self.last_run.isoformat() if self.last_run else None,
-            "poll_seconds": self.c.settings.scheduler_poll_seconds,
+            "poll_seconds": self.poll_seconds,
         }

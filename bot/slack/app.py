@@ -7,29 +7,27 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot import listeners
-from bot.container import Container
-from bot.slack.dedupe import EventDeduper
-from bot.slack.texts import tr
+from bot.conversation.i18n import t
+from bot.slack import listeners
+from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
 
 
-def create_bolt_app(c: Container) -> App:
+def create_bolt_app(deps: SlackDeps) -> App:
     """The Bolt app with every listener; request signatures are checked by the caller."""
     app = App(
-        client=c.slack_client,
-        signing_secret=c.settings.slack_signing_secret or "unused",
+        client=deps.client,
+        signing_secret=deps.signing_secret or "unused",
         token_verification_enabled=False,  # no network call at start-up
         request_verification_enabled=False,  # bot.slack.http verifies with the app's clock
         process_before_response=False,  # ack first; listeners continue in Bolt's thread pool
     )
-    deduper = EventDeduper(c.redis)
 
     @app.middleware
     def drop_redelivered_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not deduper.first_time(str(event_id)):
+        if event_id and not deps.deduper.first_time(str(event_id)):
             log.info("duplicate event %s acknowledged and dropped", event_id)
             return BoltResponse(status=200, body="")
         return next()  # type: ignore[no-any-return]
@@ -38,9 +36,9 @@ def create_bolt_app(c: Container) -> App:
     def polite_failure(error: Exception, body: dict[str, Any], respond: Any) -> None:
         log.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
         key = "unavailable" if type(error).__name__ == "OperationalError" else "error"
-        text = tr(key, c.settings.default_language)
+        text = t(key, deps.default_language)
         if respond is not None and (body.get("response_url") or body.get("response_urls")):
             respond(text=text, response_type="ephemeral", replace_original=False)
 
-    listeners.register(app, c)
+    listeners.register(app, deps)
     return app

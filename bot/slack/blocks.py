@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from booking.clock import local
 from booking.model import Reservation, Room
 from booking.services import RoomDay
-from bot.slack.texts import tr
+from bot.conversation.formats import describe, span
+from bot.conversation.i18n import t
+from bot.conversation.types import Action, Reply
 
 Block = dict[str, Any]
 MAX_MESSAGE_BLOCKS = 50
@@ -18,6 +20,10 @@ MAX_TEXT = 3000
 CANCEL_ACTION = "cancel_reservation"
 OPEN_MODAL_ACTION = "open_book_modal"
 BOOK_MODAL = "book_modal"
+CHECK_IN_ACTION = "check_in"
+RELEASE_ACTION = "release_room"
+BOOK_ALTERNATIVE_ACTION = "book_alternative"
+MAX_ALTERNATIVES = 3
 
 
 def mrkdwn(text: str) -> Block:
@@ -30,31 +36,19 @@ def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:75], "emoji": True}
 
 
-def span(r: Reservation, tz: ZoneInfo) -> str:
-    """'14:00–15:00' in local time."""
-    return f"{local(r.start, tz):%H:%M}–{local(r.end, tz):%H:%M}"
-
-
-def describe(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: str = "ja") -> str:
-    """'#12 会議室A 2025-09-29 14:00–15:00 「title」' (the room's English name for 'en')."""
-    room = rooms[r.room_id].label(lang) if r.room_id in rooms else r.room_id
-    title = f" 「{r.title}」" if r.title else ""
-    return f"#{r.id} {room} {local(r.start, tz):%Y-%m-%d} {span(r, tz)}{title}"
-
-
 def cancel_button(r: Reservation, lang: str) -> Block:
     """A Cancel button (with a confirmation) for one reservation."""
     return {
         "type": "button",
         "action_id": CANCEL_ACTION,
-        "text": plain(tr("cancel", lang)),
+        "text": plain(t("cancel", lang)),
         "style": "danger",
         "value": f"{r.id}:{lang}",
         "confirm": {
-            "title": plain(tr("cancel_confirm_title", lang)),
-            "text": plain(tr("cancel_confirm_text", lang)),
-            "confirm": plain(tr("cancel_confirm_yes", lang)),
-            "deny": plain(tr("cancel_confirm_no", lang)),
+            "title": plain(t("cancel_confirm_title", lang)),
+            "text": plain(t("cancel_confirm_text", lang)),
+            "confirm": plain(t("cancel_confirm_yes", lang)),
+            "deny": plain(t("cancel_confirm_no", lang)),
         },
     }
 
@@ -67,7 +61,7 @@ def reservation_list(
         {**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)}
         for r in reservations[: MAX_MESSAGE_BLOCKS - 2]
     ]
-    return blocks or [mrkdwn(tr("none_upcoming", lang))]
+    return blocks or [mrkdwn(t("none_upcoming", lang))]
 
 
 def my_bookings(
@@ -75,7 +69,7 @@ def my_bookings(
 ) -> list[Block]:
     """/mybookings: a header and the list with Cancel buttons."""
     return [
-        {"type": "header", "text": plain(tr("my_title", lang))},
+        {"type": "header", "text": plain(t("my_title", lang))},
         *reservation_list(reservations, rooms, tz, lang),
     ]
 
@@ -83,7 +77,7 @@ def my_bookings(
 def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> list[Block]:
     """/today: a header and one section per room with its bookings and free gaps."""
     blocks: list[Block] = [
-        {"type": "header", "text": plain(tr("schedule_title", lang, day=day.isoformat()))}
+        {"type": "header", "text": plain(t("schedule_title", lang, day=day.isoformat()))}
     ]
     shown = days[: MAX_MESSAGE_BLOCKS - 2]
     for d in shown:
@@ -93,7 +87,7 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
         blocks.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": tr("more_rooms", lang, n=n)}],
+                "elements": [{"type": "mrkdwn", "text": t("more_rooms", lang, n=n)}],
             }
         )
     return blocks
@@ -101,24 +95,24 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
 
 def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
     """'*会議室A* (4人)\\n• 14:00–15:00 定例\\n空き時間: 07:00–14:00, 15:00–22:00'."""
-    lines = [f"*{d.room.label(lang)}* ({tr('people', lang, n=d.room.capacity)})"]
+    lines = [f"*{d.room.label(lang)}* ({t('people', lang, n=d.room.capacity)})"]
     lines += [f"• {span(r, tz)} {r.title}".rstrip() for r in d.reservations]
     if not d.reservations:
-        lines.append(f"_{tr('all_free', lang)}_")
+        lines.append(f"_{t('all_free', lang)}_")
     else:
         gaps = ", ".join(f"{local(g.start, tz):%H:%M}–{local(g.end, tz):%H:%M}" for g in d.free)
-        lines.append(f"{tr('free_label', lang)}: {gaps or '—'}")
+        lines.append(f"{t('free_label', lang)}: {gaps or '—'}")
     return "\n".join(lines)
 
 
 def rooms_list(rooms: Sequence[Room], busy_now: set[str], lang: str) -> list[Block]:
     """/rooms: capacity, equipment and whether each room is free now."""
-    blocks: list[Block] = [{"type": "header", "text": plain(tr("rooms_title", lang))}]
+    blocks: list[Block] = [{"type": "header", "text": plain(t("rooms_title", lang))}]
     for room in rooms[: MAX_MESSAGE_BLOCKS - 1]:
-        state = tr("busy_now", lang) if room.id in busy_now else tr("free_now", lang)
+        state = t("busy_now", lang) if room.id in busy_now else t("free_now", lang)
         equipment = ", ".join(room.equipment) or "—"
         floor = f" · {room.floor}" if room.floor else ""
-        text = f"*{room.label(lang)}* (id {room.id}{floor}) · {tr('people', lang, n=room.capacity)}\n{equipment}\n{state}"
+        text = f"*{room.label(lang)}* (id {room.id}{floor}) · {t('people', lang, n=room.capacity)}\n{equipment}\n{state}"
         blocks.append(mrkdwn(text))
     return blocks
 
@@ -133,6 +127,45 @@ def confirmation(
     return blocks
 
 
+def reply_blocks(reply: Reply, tz: ZoneInfo) -> list[Block]:
+    """The core's reply: its text, a Cancel per booking, and a button per alternative slot."""
+    blocks = confirmation(reply.text, reply.reservations, dict(reply.rooms), tz, reply.lang)
+    offers = [a for a in reply.actions if a.kind == "book"][:MAX_ALTERNATIVES]
+    if offers:
+        blocks.append(
+            {"type": "actions", "elements": [alternative_button(a, reply, tz) for a in offers]}
+        )
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def alternative_button(action: Action, reply: Reply, tz: ZoneInfo) -> Block:
+    """'Book 会議室B 14:00–15:00': books that free slot for whoever presses it."""
+    room = reply.rooms.get(action.room_id)
+    name = room.label(reply.lang) if room else action.room_id
+    start, end = (local(datetime.fromisoformat(x), tz) for x in (action.start, action.end))
+    label = t("book_this", reply.lang, what=f"{name} {start:%H:%M}–{end:%H:%M}")
+    value = f"{action.room_id}|{action.start}|{action.end}|{reply.lang}"
+    return {
+        "type": "button",
+        "action_id": BOOK_ALTERNATIVE_ACTION,
+        "text": plain(label),
+        "value": value,
+    }
+
+
+def reminder_blocks(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: str) -> list[Block]:
+    """The reminder: what and when, with Check in and Release buttons for the booker."""
+    value = f"{r.id}:{lang}"
+    buttons = [
+        {"type": "button", "action_id": CHECK_IN_ACTION, "text": plain(t("check_in", lang)),
+         "style": "primary", "value": value},
+        {"type": "button", "action_id": RELEASE_ACTION, "text": plain(t("release", lang)),
+         "style": "danger", "value": value},
+    ]  # fmt: skip
+    return [mrkdwn(t("reminder", lang, what=describe(r, rooms, tz, lang))),
+            {"type": "actions", "elements": buttons}]  # fmt: skip
+
+
 def book_button(lang: str) -> Block:
     """An actions block with the 'Book a room' button."""
     return {
@@ -141,7 +174,7 @@ def book_button(lang: str) -> Block:
             {
                 "type": "button",
                 "action_id": OPEN_MODAL_ACTION,
-                "text": plain(tr("book_button", lang)),
+                "text": plain(t("book_button", lang)),
                 "style": "primary",
             }
         ],
@@ -159,12 +192,12 @@ def home(
     """The App Home tab: book button, my reservations (with Cancel), today's schedule."""
     blocks: list[Block] = [
         book_button(lang),
-        {"type": "header", "text": plain(tr("my_title", lang))},
+        {"type": "header", "text": plain(t("my_title", lang))},
     ]
     blocks += reservation_list(upcoming[:40], rooms, tz, lang)
     blocks += [
         {"type": "divider"},
-        {"type": "header", "text": plain(tr("home_today", lang) + f" ({today.isoformat()})")},
+        {"type": "header", "text": plain(t("home_today", lang) + f" ({today.isoformat()})")},
     ]
     blocks += [mrkdwn(room_day_text(d, tz, lang)) for d in days[:50]]
     return {"type": "home", "blocks": blocks[:100]}
@@ -176,13 +209,13 @@ def book_modal(
     """The booking modal: room, date, start, end, title (validated on submission)."""
     preset = preset or {}
     options = [
-        {"text": plain(f"{r.label(lang)} ({tr('people', lang, n=r.capacity)})"), "value": r.id}
+        {"text": plain(f"{r.label(lang)} ({t('people', lang, n=r.capacity)})"), "value": r.id}
         for r in rooms[:100]
     ]
     room_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": "room",
-        "placeholder": plain(tr("pick_room", lang)),
+        "placeholder": plain(t("pick_room", lang)),
         "options": options,
     }
     chosen = [o for o in options if o["value"] == preset.get("room")]
@@ -197,26 +230,26 @@ def book_modal(
     return {
         "type": "modal",
         "callback_id": BOOK_MODAL,
-        "title": plain(tr("modal_title", lang)),
-        "submit": plain(tr("modal_submit", lang)),
-        "close": plain(tr("modal_close", lang)),
+        "title": plain(t("modal_title", lang)),
+        "submit": plain(t("modal_submit", lang)),
+        "close": plain(t("modal_close", lang)),
         "private_metadata": lang,
         "blocks": [
-            _input("room", tr("field_room", lang), room_select),
+            _input("room", t("field_room", lang), room_select),
             _input(
                 "date",
-                tr("field_date", lang),
+                t("field_date", lang),
                 {
                     "type": "datepicker",
                     "action_id": "date",
                     "initial_date": preset.get("date", today.isoformat()),
                 },
             ),
-            _input("start", tr("field_start", lang), start),
-            _input("end", tr("field_end", lang), end),
+            _input("start", t("field_start", lang), start),
+            _input("end", t("field_end", lang), end),
             _input(
                 "title",
-                tr("field_title", lang),
+                t("field_title", lang),
                 {"type": "plain_text_input", "action_id": "title", "max_length": 200},
                 optional=True,
             ),

@@ -10,8 +10,8 @@ from flask import Blueprint, Response, jsonify, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from bot.container import Container
 from bot.slack.app import create_bolt_app
+from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,16 @@ def _valid(verifier: SignatureVerifier, body: bytes, headers: dict[str, str]) ->
         return False
 
 
-def create_blueprint(c: Container) -> Blueprint:
+def create_blueprint(deps: SlackDeps) -> Blueprint:
     """Verify Slack's signature (v0, 5-minute window), then hand the request to Bolt."""
     bp = Blueprint("slack", __name__)
-    secret = c.settings.slack_signing_secret
-    verifier = SignatureVerifier(secret, clock=AppClock(c.clock)) if secret else None
+    secret = deps.signing_secret
+    verifier = SignatureVerifier(secret, clock=AppClock(deps.clock)) if secret else None
     handler: list[SlackRequestHandler] = []  # built on first use: nothing at import time
 
     @bp.post("/slack/events")
     def events() -> Response | tuple[Response, int]:
-        if verifier is None or not c.settings.slack_bot_token:
+        if verifier is None or not deps.bot_token:
             missing = "SLACK_SIGNING_SECRET" if verifier is None else "SLACK_BOT_TOKEN"
             return jsonify({"error": f"{missing} is not configured"}), 503
         body = request.get_data()
@@ -51,7 +51,7 @@ def create_blueprint(c: Container) -> Blueprint:
             log.warning("rejected a Slack request with a missing, stale or invalid signature")
             return jsonify({"error": "invalid_signature"}), 401
         if not handler:
-            handler.append(SlackRequestHandler(create_bolt_app(c)))
+            handler.append(SlackRequestHandler(create_bolt_app(deps)))
         return handler[0].handle(request)
 
     return bp

@@ -31,6 +31,7 @@ import redis
 from sqlalchemy import Engine, select
 
 from booking.clock import JST
+from booking.identity import parse as parse_identity
 from storage.engine import make_engine, make_session_factory
 from storage.models import ReservationRow
 from tests.conftest import ROOT, reset
@@ -119,7 +120,7 @@ def add_reservation(
     """Insert a reservation directly (bypassing the rules, e.g. for one already under way)."""
     with make_session_factory(engine)() as session, session.begin():
         row = ReservationRow(
-            room_id=room, owner_id=owner, title=title, start_at=start, end_at=end,
+            room_id=room, owner_id=parse_identity(owner, "api"), title=title, start_at=start, end_at=end,
             active=True, source="test", created_at=datetime.now(JST),
         )  # fmt: skip
         session.add(row)

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from booking.clock import JST
+from booking.identity import parse as parse_identity
 from storage.engine import make_engine, make_session_factory
 from storage.locks import advisory_lock_holders
 from storage.migrate import upgrade
@@ -144,7 +145,7 @@ def add_due(engine: Engine, room: str, owner: str) -> int:
     now = datetime.now(JST)
     with make_session_factory(engine)() as session, session.begin():
         row = ReservationRow(
-            room_id=room, owner_id=owner, title="", start_at=now + timedelta(minutes=5),
+            room_id=room, owner_id=parse_identity(owner, "api"), title="", start_at=now + timedelta(minutes=5),
             end_at=now + timedelta(minutes=35), active=True, source="test",
             created_at=now - timedelta(hours=1),
         )  # fmt: skip
@@ -158,7 +159,7 @@ def add_tomorrow(engine: Engine, room: str, owner: str) -> int:
     start = jst(tomorrow(), "10:00")
     with make_session_factory(engine)() as session, session.begin():
         row = ReservationRow(
-            room_id=room, owner_id=owner, title="", start_at=start,
+            room_id=room, owner_id=parse_identity(owner, "api"), title="", start_at=start,
             end_at=start + timedelta(hours=1), active=True, source="test",
             created_at=datetime.now(JST),
         )  # fmt: skip
@@ -352,7 +353,7 @@ def test_release_button_by_the_booker_releases_the_room(served: Served) -> None:
     answer = wait_for_response(served.fake, "rl1")
     assert answer.args["text"].startswith("取り消しました") and f"#{rid}" in answer.args["text"]
     stored = row(served.engine, rid)
-    assert not stored.active and stored.cancelled_by == "U1"
+    assert not stored.active and stored.cancelled_by == "slack:U1"
 
 
 def test_release_button_by_someone_else_is_refused(served: Served) -> None:
@@ -365,4 +366,4 @@ def test_release_button_by_someone_else_is_refused(served: Served) -> None:
     assert "本人だけ" in answer.args["text"]
     served.fake.wait_for_call("views.publish", published + 1)  # the listener has finished
     stored = row(served.engine, rid)
-    assert stored.active and stored.cancelled_at is None and stored.owner_id == "U1"
+    assert stored.active and stored.cancelled_at is None and stored.owner_id == "slack:U1"

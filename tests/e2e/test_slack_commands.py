@@ -98,7 +98,7 @@ def test_book_with_full_text_books_for_the_user(slack: Slack) -> None:
     assert_acked(slack.command("/book", "会議室A 明日 14:00-15:00", user="U1"))
     answer = wait_for_response(slack.fake, "r1")
     [row] = reservations(slack.engine)
-    assert (row.room_id, row.owner_id, row.active) == ("1", "U1", True)
+    assert (row.room_id, row.owner_id, row.active) == ("1", "slack:U1", True)
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "14:00"), jst(tomorrow(), "15:00"))
     assert answer.args["text"].startswith("予約しました")
     [cancel] = buttons(answer.args["blocks"], "cancel_reservation")
@@ -206,7 +206,7 @@ def test_modal_submission_books_confirms_by_dm_and_refreshes_home(slack: Slack) 
     payload = modal_submission(room="3", day=day, start="09:00", end="10:30", title="採用面接")
     assert_acked(slack.interaction(payload))
     [row] = reservations(slack.engine)
-    assert (row.room_id, row.owner_id, row.title) == ("3", "U1", "採用面接")
+    assert (row.room_id, row.owner_id, row.title) == ("3", "slack:U1", "採用面接")
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "09:00"), jst(tomorrow(), "10:30"))
     [dm] = slack.wait_for_call("chat.postMessage")
     assert dm.ok and dm.args["channel"] == "U1" and dm.args["text"].startswith("予約しました")
@@ -299,7 +299,7 @@ def test_cancel_button_cancels_my_own_booking(slack: Slack) -> None:
     assert answer.args["text"].startswith("取り消しました") and f"#{rid}" in answer.args["text"]
     assert answer.args["response_type"] == "ephemeral"
     [row] = reservations(slack.engine)
-    assert not row.active and row.cancelled_by == "U1"
+    assert not row.active and row.cancelled_by == "slack:U1"
     [home] = slack.wait_for_call("views.publish")
     assert home.args["user_id"] == "U1"
     assert buttons(home.args["view"]["blocks"], "cancel_reservation") == []
@@ -313,7 +313,7 @@ def test_cancel_button_on_someone_elses_booking_is_refused(slack: Slack) -> None
     assert "本人だけ" in answer.args["text"]
     slack.wait_for_call("views.publish")  # the listener has finished
     assert [(r.id, r.active, r.owner_id) for r in active_reservations(slack.engine)] == [
-        (rid, True, "U2")
+        (rid, True, "slack:U2")
     ]
 
 

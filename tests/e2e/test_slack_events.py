@@ -94,7 +94,7 @@ def test_mention_books_and_answers_in_the_thread(slack: Slack) -> None:
     assert update.ok and update.args["channel"] == "C1"
     assert update.args["text"].startswith("予約しました")
     [row] = reservations(slack.engine)
-    assert (row.room_id, row.owner_id) == ("2", "U1")
+    assert (row.room_id, row.owner_id) == ("2", "slack:U1")
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "10:00"), jst(tomorrow(), "11:00"))
     assert [b["value"] for b in buttons(update.args["blocks"], "cancel_reservation")] == [
         f"{row.id}:ja"
@@ -144,7 +144,7 @@ def test_reply_in_a_thread_the_bot_is_part_of_is_answered(slack: Slack) -> None:
     answer = wait_for_reply(slack, "C1", first["ts"], count=2)
     assert answer.args["text"].startswith("予約しました")
     [row] = reservations(slack.engine)
-    assert (row.room_id, row.owner_id) == ("3", "U1")
+    assert (row.room_id, row.owner_id) == ("3", "slack:U1")
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "15:00"), jst(tomorrow(), "16:00"))
 
 

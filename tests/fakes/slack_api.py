@@ -93,7 +93,8 @@ def _multipart(content_type: str, raw: bytes) -> Args:
     message = BytesParser(policy=HTTP).parsebytes(head + raw)
     fields: Args = {}
     for part in message.iter_parts():
-        payload = part.get_payload(decode=True) or b""
+        raw_payload = part.get_payload(decode=True)
+        payload = raw_payload if isinstance(raw_payload, bytes) else b""
         name = str(part.get_param("name", header="content-disposition"))
         fields[name] = payload if part.get_filename() else payload.decode("utf-8", "replace")
     return fields
@@ -203,7 +204,7 @@ class FakeSlack(FakeServer[Call]):
     ) -> str:
         """Seed a message written by a person; return its ts."""
         with self._cond:
-            return self._store(channel, {"text": text, "thread_ts": thread_ts}, user)["ts"]
+            return str(self._store(channel, {"text": text, "thread_ts": thread_ts}, user)["ts"])
 
     # recording
 

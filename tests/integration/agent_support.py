@@ -15,17 +15,17 @@ from sqlalchemy import select
 
 from booking import services
 from booking.clock import JST, at
-from bot.assistant.agent import Agent, Limits
-from bot.assistant.conversation import ChatReply, ChatRequest
-from bot.assistant.llm import OpenAIChatModel
-from bot.assistant.offline import OfflineAssistant
 from bot.container import Container, build
+from bot.conversation.core import Conversation
+from bot.conversation.model.loop import Limits
+from bot.conversation.types import Inbound, Reply
+from bot.openai_model import OpenAIChatModel
 from bot.settings import Settings
 from storage.models import ReservationRow
 from tests.conftest import NOW
 from tests.fakes.openai_api import ApiRequest
 
-USER = "U_ALICE"
+USER = "slack:U_ALICE"
 TOMORROW = "2025-09-29"
 ROOM_A = {"room": "会議室A", "date": TOMORROW, "start_time": "14:00", "end_time": "15:00"}
 
@@ -46,8 +46,8 @@ def make_container(db_url: str, openai_url: str, redis_url: str | None) -> Conta
 
 def custom_agent(
     container: Container, *, timeout: float, max_retries: int, limits: Limits | None = None
-) -> Agent:
-    """An agent wired like Container.assistant, with a model of short timeouts and retries."""
+) -> Conversation:
+    """A conversation wired like Container.conversation, with short model timeouts and retries."""
     s = container.settings
     model = OpenAIChatModel(
         s.openai_api_key or "",
@@ -56,13 +56,15 @@ def custom_agent(
         timeout=timeout,
         max_retries=max_retries,
     )
-    offline = OfflineAssistant(container.tool_context, container.clock, container.history)
-    return Agent(model, container.history, container.tool_context, offline, container.clock, limits)
+    return Conversation(
+        container.uow, container.policy, container.history, container.clock, model,
+        container.settings.admins, limits,
+    )  # fmt: skip
 
 
-def ask(agent: Agent, session: str, text: str, user: str = USER) -> ChatReply:
-    """One user message to the agent."""
-    return agent.reply(ChatRequest(session, user, text))
+def ask(agent: Conversation, session: str, text: str, user: str = USER) -> Reply:
+    """One user message to the conversation core."""
+    return agent.reply(Inbound("slack", user, session, text))
 
 
 def rows(container: Container) -> list[Row]:

@@ -16,7 +16,6 @@ import sys
 from datetime import datetime
 
 from bot.container import build
-from bot.reminders.scheduler import ReminderScheduler
 from bot.settings import Settings
 
 
@@ -34,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         digest_channel=args.digest_channel,
     )
     c = build(settings, clock=lambda: now)
-    scheduler = ReminderScheduler(c, c.slack_client)
+    scheduler = c.scheduler()
     c.check_database()  # connect before the start signal, so every process starts level
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":

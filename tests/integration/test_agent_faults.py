@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from bot.assistant.agent import Limits
-from bot.assistant.messages import TEXTS
 from bot.container import Container
+from bot.conversation.i18n import TEXTS
+from bot.conversation.model.loop import Limits
 from tests.fakes.openai_api import Delay, FakeOpenAI, HttpError, Reply, tool_calls
 from tests.integration.agent_support import (
     ROOM_A,
@@ -48,13 +48,13 @@ def test_rate_limits_are_retried_without_double_booking(
     )
     fake.script(tool_calls(("create_reservation", ROOM_A, "call_book")), Reply("予約しました。"))
 
-    reply = ask(container.assistant, session, BOOK_JA)
+    reply = ask(container.conversation, session, BOOK_JA)
 
     first_call = fake.chat_requests[:3]
     assert [r.header("x-stainless-retry-count") for r in first_call] == ["0", "1", "2"]
     assert all(r.body == first_call[0].body for r in first_call)
     assert len(fake.chat_requests) == 4
-    assert (reply.text, reply.source, len(reply.created)) == ("予約しました。", "model", 1)
+    assert (reply.text, reply.source, len(reply.reservations)) == ("予約しました。", "model", 1)
     [row] = rows(container)
     assert row[1:6] == ("1", USER, *slot(14, 15), True)
 
@@ -73,7 +73,7 @@ def test_server_errors_end_in_a_polite_line_in_the_users_language(
     polite = TEXTS["model_failed"][lang]
     assert (reply.text, reply.lang, reply.source) == (polite, lang, "error")
     assert "500" not in reply.text and "Traceback" not in reply.text
-    assert reply.created == [] and rows(container) == []
+    assert reply.reservations == [] and rows(container) == []
 
 
 def test_a_failure_after_a_booking_still_reports_the_booking(
@@ -87,7 +87,7 @@ def test_a_failure_after_a_booking_still_reports_the_booking(
     reply = ask(agent, session, BOOK_JA)
 
     [row] = rows(container)
-    assert reply.source == "error" and [r.id for r in reply.created] == [row[0]]
+    assert reply.source == "error" and [r.id for r in reply.reservations] == [row[0]]
     assert reply.text.startswith(TEXTS["failed_after_booking"]["ja"])  # never "nothing changed"
     assert f"#{row[0]} 会議室A 2025-09-29 14:00–15:00" in reply.text
 
@@ -114,14 +114,16 @@ def test_a_model_that_calls_tools_forever_stops_at_the_cap(
 ) -> None:
     """Every response asks for list_rooms: the loop stops after max_model_calls requests."""
     fake.responder = lambda body: tool_calls(("list_rooms", "{}"))
-    container.assistant.limits = Limits(max_model_calls=3, deadline_s=20)
+    container.conversation.loop.limits = Limits(max_model_calls=3, deadline_s=20)
 
-    reply = ask(container.assistant, session, "会議室を教えて")
+    reply = ask(container.conversation, session, "会議室を教えて")
 
     assert len(fake.chat_requests) == 3
     assert (reply.text, reply.source) == (TEXTS["too_many_steps"]["ja"], "error")
     fake.responder = lambda body: Reply("はい。")
-    assert ask(container.assistant, session, "もう一度").text == "はい。"  # stored history is valid
+    assert (
+        ask(container.conversation, session, "もう一度").text == "はい。"
+    )  # stored history is valid
 
 
 def test_malformed_arguments_are_reported_and_the_model_recovers(
@@ -131,12 +133,12 @@ def test_malformed_arguments_are_reported_and_the_model_recovers(
     fake.script(tool_calls(("create_reservation", '{"room": "会議室A", "date": ', "call_bad")))
     fake.script(tool_calls(("create_reservation", ROOM_A, "call_good")), Reply("予約しました。"))
 
-    reply = ask(container.assistant, session, BOOK_JA)
+    reply = ask(container.conversation, session, BOOK_JA)
 
     bad = tool_results(fake.chat_requests[1])["call_bad"]
     assert (bad["ok"], bad["error"]["code"]) == (False, "invalid_arguments")
     assert tool_results(fake.chat_requests[2])["call_good"]["ok"] is True
-    assert (reply.text, reply.source, len(reply.created)) == ("予約しました。", "model", 1)
+    assert (reply.text, reply.source, len(reply.reservations)) == ("予約しました。", "model", 1)
     assert len(rows(container)) == 1
 
 
@@ -146,7 +148,7 @@ def test_unknown_tool_is_a_result_not_a_crash(
     """A tool the table lacks is answered with unknown_tool; the turn goes on."""
     fake.script(tool_calls(("delete_everything", "{}", "call_x")), Reply("できません。"))
 
-    reply = ask(container.assistant, session, "全部消して")
+    reply = ask(container.conversation, session, "全部消して")
 
     result = tool_results(fake.chat_requests[1])["call_x"]
     assert (result["ok"], result["error"]["code"]) == (False, "unknown_tool")
@@ -159,7 +161,7 @@ def test_an_unreachable_model_hands_over_to_the_offline_assistant(
     """OPENAI_BASE_URL at a closed port: the offline assistant answers and books."""
     built = make_container(db_url, f"http://127.0.0.1:{closed_port()}/v1", redis_url)
 
-    reply = ask(built.assistant, session, BOOK_JA)
+    reply = ask(built.conversation, session, BOOK_JA)
 
     assert (reply.source, reply.lang) == ("offline", "ja") and reply.text
     assert [(r[1], r[2], r[5]) for r in rows(built)] == [("1", USER, True)]
@@ -173,8 +175,8 @@ def test_redis_down_costs_the_history_not_the_reply(
     built = make_container(db_url, fake.url, f"redis://127.0.0.1:{closed_port()}/0")
     fake.script(Reply("どの会議室にしますか？"), Reply("はい。"))
 
-    first = ask(built.assistant, session, "明日14時から予約したい")
-    second = ask(built.assistant, session, "会議室Aで")
+    first = ask(built.conversation, session, "明日14時から予約したい")
+    second = ask(built.conversation, session, "会議室Aで")
 
     assert (first.source, second.source) == ("model", "model")
     assert (first.text, second.text) == ("どの会議室にしますか？", "はい。")

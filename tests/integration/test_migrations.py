@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from storage.engine import make_engine
@@ -55,3 +56,76 @@ def test_sqlite_migration_creates_overlap_triggers(tmp_path: Path) -> None:
         ).scalars()
         assert list(names) == ["reservations_no_overlap_insert", "reservations_no_overlap_update"]
     engine.dispose()
+
+
+LEGACY = [("U0SLACK1", None), ("api", "U0SLACK1"), ("ops-team", "no-show"), ("W0GRID", "api")]
+NAMESPACED = [
+    ("slack:U0SLACK1", None),
+    ("api:api", "slack:U0SLACK1"),
+    ("api:ops-team", "no-show"),
+    ("slack:W0GRID", "api:api"),
+]
+
+
+def legacy_owners_become_namespaced(engine: Engine) -> None:
+    """Rows written before 0005 keep their owners, now namespaced by surface."""
+    upgrade(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO rooms (id, name, capacity, aliases, equipment)"
+                " VALUES ('1', 'A', 4, '[]', '[]')"
+            )
+        )
+        for day, (owner, by) in enumerate(LEGACY, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO reservations (room_id, owner_id, start_at, end_at, title, active,"
+                    " source, cancelled_by, created_at)"
+                    " VALUES ('1', :owner, :start, :end, '', :active, 'api', :by, :start)"
+                ),
+                {"owner": owner, "by": by, "active": by is None,
+                 "start": datetime(2025, 10, day, 1, tzinfo=UTC),
+                 "end": datetime(2025, 10, day, 2, tzinfo=UTC)},
+            )  # fmt: skip
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT owner_id, cancelled_by FROM reservations ORDER BY start_at")
+        ).all()
+    assert [tuple(r) for r in rows] == NAMESPACED
+
+
+def test_sqlite_migration_namespaces_owners(tmp_path: Path) -> None:
+    """On SQLite, legacy Slack and API owners get their surface."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'owners.db'}")
+    try:
+        legacy_owners_become_namespaced(engine)
+    finally:
+        engine.dispose()
+
+
+def test_postgres_migration_namespaces_owners(pg_url: str) -> None:
+    """On PostgreSQL too (and the owner column is wide enough for a Teams identity)."""
+    name = f"owners_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    fresh = make_engine(
+        make_url(make_engine(pg_url).url).set(database=name).render_as_string(False)
+    )
+    try:
+        legacy_owners_become_namespaced(fresh)
+        with fresh.connect() as connection:
+            width = connection.execute(
+                text(
+                    "SELECT character_maximum_length FROM information_schema.columns "
+                    "WHERE table_name = 'reservations' AND column_name = 'owner_id'"
+                )
+            ).scalar_one()
+        assert width == 255
+    finally:
+        fresh.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()

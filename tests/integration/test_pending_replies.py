@@ -11,10 +11,10 @@ import redis
 
 from booking.clock import JST
 from bot.container import Container, build
-from bot.reminders.jobs import LOST_REPLY_AFTER_S, apologise_for_lost_replies
+from bot.conversation.i18n import t as tr
 from bot.settings import Settings
-from bot.slack.pending import KEY, PendingReplies
-from bot.slack.texts import tr
+from bot.slack.notify import LOST_REPLY_AFTER_S, apologise_for_lost_replies
+from storage.pending import KEY, PendingReplies
 from tests.fakes.slack_api import FakeSlack
 
 TOKEN = "xoxb-test-token"
@@ -78,10 +78,10 @@ def test_a_lost_reply_gets_one_apology_in_its_language(
     c = container(redis_url, slack, f"sqlite:///{tmp_path}/x.db")
     channel, ts = placeholder(c, "en")
     early = POSTED + timedelta(seconds=LOST_REPLY_AFTER_S - 1)
-    assert apologise_for_lost_replies(c, c.slack_client, early) == 0
+    assert apologise_for_lost_replies(c.pending_replies, c.slack_client, early) == 0
     late = POSTED + timedelta(seconds=LOST_REPLY_AFTER_S + 1)
-    assert apologise_for_lost_replies(c, c.slack_client, late) == 1
-    assert apologise_for_lost_replies(c, c.slack_client, late) == 0
+    assert apologise_for_lost_replies(c.pending_replies, c.slack_client, late) == 1
+    assert apologise_for_lost_replies(c.pending_replies, c.slack_client, late) == 0
     [update] = slack.calls_to("chat.update")
     assert (update.args["channel"], update.args["ts"]) == (channel, ts)
     assert update.args["text"] == tr("interrupted", "en")
@@ -95,8 +95,8 @@ def test_two_schedulers_apologise_once(
     second = container(redis_url, slack, f"sqlite:///{tmp_path}/b.db")
     placeholder(first)
     late = POSTED + timedelta(seconds=LOST_REPLY_AFTER_S + 5)
-    sent = apologise_for_lost_replies(first, first.slack_client, late)
-    sent += apologise_for_lost_replies(second, second.slack_client, late)
+    sent = apologise_for_lost_replies(first.pending_replies, first.slack_client, late)
+    sent += apologise_for_lost_replies(second.pending_replies, second.slack_client, late)
     assert sent == 1 and len(slack.calls_to("chat.update")) == 1
 
 

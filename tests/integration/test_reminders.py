@@ -29,9 +29,8 @@ from sqlalchemy.engine import make_url
 
 from booking import services
 from booking.clock import JST
+from booking.identity import parse as parse_identity
 from bot.container import Container, build
-from bot.reminders.jobs import post_digest, release_no_shows, send_due_reminders
-from bot.reminders.scheduler import ReminderScheduler
 from bot.settings import Settings
 from storage.engine import make_engine, make_session_factory
 from storage.locks import SCHEDULER_LOCK_ID, LeaderLock, advisory_lock_holders
@@ -113,7 +112,7 @@ def book(
     """Book through the use case, as a person would at `now`; the reservation's id."""
     made = services.create_reservation(
         c.uow(), c.policy, room=room, start=start, end=start + timedelta(minutes=minutes),
-        owner_id=owner, now=now, title=title,
+        owner_id=parse_identity(owner, "api"), now=now, title=title,
     )  # fmt: skip
     assert made.id is not None
     return made.id
@@ -125,7 +124,7 @@ def insert(
     """Insert a reservation directly (any length, any creation time)."""
     with make_session_factory(engine)() as session, session.begin():
         row = ReservationRow(
-            room_id=room, owner_id=owner, title="", start_at=start,
+            room_id=room, owner_id=parse_identity(owner, "api"), title="", start_at=start,
             end_at=start + timedelta(seconds=seconds), active=True, source="test",
             created_at=created,
         )  # fmt: skip
@@ -158,7 +157,7 @@ def posts(fake: FakeSlack, channel: str | None = None) -> list[Call]:
 
 def reminders(c: Container, now: datetime) -> int:
     """One reminder poll at `now`, through the app's Slack client."""
-    return send_due_reminders(c, c.slack_client, now)
+    return c.jobs(c.slack_client).send_due_reminders(now)
 
 
 def action_values(blocks: list[dict[str, Any]]) -> dict[str, str]:
@@ -346,7 +345,7 @@ def test_cancelled_before_the_reminder_gets_none(
     start = jst(MON, "14:00")
     made = book(c, "1", "U1", start)
     services.cancel_reservation(
-        c.uow(), reservation_id=made, actor_id="U1", now=start - timedelta(minutes=30)
+        c.uow(), reservation_id=made, actor_id="slack:U1", now=start - timedelta(minutes=30)
     )
     assert reminders(c, start - LEAD) == 0
     assert reminders(c, start - timedelta(minutes=1)) == 0
@@ -360,7 +359,7 @@ def test_moved_reservation_the_reminder_follows_it(
     old, new = jst(MON, "14:00"), jst(MON, "15:00")
     made = book(c, "1", "U1", old)
     services.change_reservation(
-        c.uow(), c.policy, reservation_id=made, actor_id="U1", now=jst(MON, "13:00"),
+        c.uow(), c.policy, reservation_id=made, actor_id="slack:U1", now=jst(MON, "13:00"),
         start=new, end=new + timedelta(minutes=30),
     )  # fmt: skip
     assert reminders(c, old - LEAD) == 0  # the old due time: nothing stale
@@ -381,7 +380,7 @@ def test_moved_after_its_reminder_gets_a_new_one_for_the_new_time(
     made = book(c, "1", "U1", old)
     assert reminders(c, old - LEAD) == 1
     services.change_reservation(
-        c.uow(), c.policy, reservation_id=made, actor_id="U1", now=old - timedelta(minutes=8),
+        c.uow(), c.policy, reservation_id=made, actor_id="slack:U1", now=old - timedelta(minutes=8),
         start=new, end=new + timedelta(minutes=30),
     )  # fmt: skip
     assert get(pg, made).reminded_at is None
@@ -475,10 +474,10 @@ def test_no_show_released_and_booker_told_a_checked_in_one_kept(
     start = jst(MON, "14:00")
     absent = book(c, "1", "U1", start)
     present = book(c, "2", "U2", start)
-    services.check_in(c.uow(), reservation_id=present, actor_id="U2", now=jst(MON, "14:02"))
+    services.check_in(c.uow(), reservation_id=present, actor_id="slack:U2", now=jst(MON, "14:02"))
 
-    assert release_no_shows(c, c.slack_client, jst(MON, "14:09")) == 0
-    assert release_no_shows(c, c.slack_client, jst(MON, "14:10")) == 1
+    assert c.jobs(c.slack_client).release_no_shows(jst(MON, "14:09")) == 0
+    assert c.jobs(c.slack_client).release_no_shows(jst(MON, "14:10")) == 1
     released = get(pg, absent)
     assert not released.active and released.cancelled_by == "no-show"
     assert released.cancelled_at == jst(MON, "14:10")
@@ -488,7 +487,7 @@ def test_no_show_released_and_booker_told_a_checked_in_one_kept(
     assert dm.ok and dm.args["channel"] == "U1"
     assert "10分" in dm.args["text"] and "会議室A" in dm.args["text"]
 
-    assert release_no_shows(c, c.slack_client, jst(MON, "14:11")) == 0
+    assert c.jobs(c.slack_client).release_no_shows(jst(MON, "14:11")) == 0
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
@@ -497,8 +496,8 @@ def test_no_show_release_is_off_when_the_setting_is_zero(
 ) -> None:
     c = make()  # NO_SHOW_RELEASE_MINUTES defaults to 0
     made = book(c, "1", "U1", jst(MON, "14:00"))
-    assert release_no_shows(c, c.slack_client, jst(MON, "14:25")) == 0
-    assert ReminderScheduler(c, c.slack_client).run_jobs(jst(MON, "14:25"))["no_shows"] == 0
+    assert c.jobs(c.slack_client).release_no_shows(jst(MON, "14:25")) == 0
+    assert c.scheduler(c.slack_client).run_jobs(jst(MON, "14:25"))["no_shows"] == 0
     assert get(pg, made).active
     assert slack.calls_to("chat.postMessage") == []
 
@@ -511,10 +510,10 @@ def test_no_show_release_in_two_schedulers_at_once_tells_each_booker_once(
         book(first, room, owner, jst(MON, "14:00"))
     now = jst(MON, "14:10")
     gate = GatedClient(first.slack_client)
-    thread, out = in_thread(lambda: release_no_shows(first, gate.as_client(), now))
+    thread, out = in_thread(lambda: first.jobs(gate.as_client()).release_no_shows(now))
     assert gate.entered.wait(10), "the first scheduler never told a booker"
     # The first scheduler has released one booking and is telling its booker; the other polls.
-    by_second = release_no_shows(second, second.slack_client, now)
+    by_second = second.jobs(second.slack_client).release_no_shows(now)
     gate.proceed.set()
     thread.join(15)
     assert out and not isinstance(out[0], Exception), out
@@ -531,12 +530,12 @@ def test_digest_posted_once_at_0830_on_a_weekday(
     c = make(digest_channel=DIGEST_CHANNEL)
     book(c, "1", "U1", jst(MON, "14:00"), title="定例")
     client = c.slack_client
-    assert post_digest(c, client, jst(MON, "08:29")) is False
-    assert post_digest(c, client, jst(MON, "08:30")) is True
-    assert post_digest(c, client, jst(MON, "08:30")) is False
-    assert post_digest(c, client, jst(MON, "08:45")) is False
+    assert c.jobs(client).post_digest(jst(MON, "08:29")) is False
+    assert c.jobs(client).post_digest(jst(MON, "08:30")) is True
+    assert c.jobs(client).post_digest(jst(MON, "08:30")) is False
+    assert c.jobs(client).post_digest(jst(MON, "08:45")) is False
     other = make(digest_channel=DIGEST_CHANNEL)  # another process on the same database
-    assert post_digest(other, other.slack_client, jst(MON, "08:31")) is False
+    assert other.jobs(other.slack_client).post_digest(jst(MON, "08:31")) is False
 
     [post] = slack.calls_to("chat.postMessage")
     assert post.ok and post.args["channel"] == DIGEST_CHANNEL
@@ -563,7 +562,7 @@ def test_digest_not_posted(
     channel: str | None,
 ) -> None:
     c = make(digest_channel=channel)
-    assert post_digest(c, c.slack_client, now) is False
+    assert c.jobs(c.slack_client).post_digest(now) is False
     assert slack.calls_to("chat.postMessage") == []
 
 
@@ -571,7 +570,7 @@ def test_digest_still_posted_at_the_end_of_the_grace(
     pg: Engine, make: Callable[..., Container], slack: FakeSlack
 ) -> None:
     c = make(digest_channel=DIGEST_CHANNEL)
-    assert post_digest(c, c.slack_client, jst(MON, "09:00")) is True
+    assert c.jobs(c.slack_client).post_digest(jst(MON, "09:00")) is True
     assert len(posts(slack, DIGEST_CHANNEL)) == 1
 
 
@@ -580,9 +579,9 @@ def test_digest_that_slack_failed_is_posted_at_a_later_poll_within_the_grace(
 ) -> None:
     c = make(digest_channel=DIGEST_CHANNEL)
     slack.fail_next("chat.postMessage", status=500, times=3)  # every attempt of one poll
-    assert ReminderScheduler(c, c.slack_client).run_jobs(jst(MON, "08:30"))["digest"] == "failed"
+    assert c.scheduler(c.slack_client).run_jobs(jst(MON, "08:30"))["digest"] == "failed"
     assert posts(slack) == []
-    assert post_digest(c, c.slack_client, jst(MON, "08:35")) is True
+    assert c.jobs(c.slack_client).post_digest(jst(MON, "08:35")) is True
     assert len(posts(slack, DIGEST_CHANNEL)) == 1
 
 
@@ -592,10 +591,10 @@ def test_digest_from_two_containers_at_the_same_moment_is_posted_once(
     first, second = make(digest_channel=DIGEST_CHANNEL), make(digest_channel=DIGEST_CHANNEL)
     now = jst(MON, "08:30")
     gate = GatedClient(first.slack_client)
-    thread, out = in_thread(lambda: post_digest(first, gate.as_client(), now))
+    thread, out = in_thread(lambda: first.jobs(gate.as_client()).post_digest(now))
     assert gate.entered.wait(10), "the first container never posted"
     # The first has claimed the day and is posting; the second runs now and must wait for it.
-    other, other_out = in_thread(lambda: post_digest(second, second.slack_client, now))
+    other, other_out = in_thread(lambda: second.jobs(second.slack_client).post_digest(now))
     wait_until(lambda: lock_waiters(pg) >= 1, 5, "the second digest to wait on the first")
     gate.proceed.set()
     thread.join(15)
@@ -724,8 +723,8 @@ def test_only_the_lock_holder_runs_the_jobs_and_a_standby_takes_over(
     start = jst(MON, "14:00")
     c1, c2 = make(now=start - LEAD), make(now=start - LEAD)
     book(c1, "1", "U1", start)
-    one = ReminderScheduler(c1, c1.slack_client, LeaderLock(c1.engine, lock_id))
-    two = ReminderScheduler(c2, c2.slack_client, LeaderLock(c2.engine, lock_id))
+    one = c1.scheduler(c1.slack_client, LeaderLock(c1.engine, lock_id))
+    two = c2.scheduler(c2.slack_client, LeaderLock(c2.engine, lock_id))
     try:
         one.tick()
         two.tick()

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, exc, text
 
-from bot.assistant import messages
-from bot.slack.texts import TEXTS as SLACK_TEXTS
+from bot.conversation import i18n as messages
+from bot.conversation.i18n import TEXTS as SLACK_TEXTS
 from tests.e2e.conftest import add_reservation
 
 EXCLUSION = "reservations_no_overlap"

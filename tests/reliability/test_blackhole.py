@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.assistant import messages
+from bot.conversation import i18n as messages
 from tests.reliability.checks import is_polite_failure
 from tests.reliability.harness import Bot
 from tests.reliability.served import Served, request, wait_until
@@ -87,7 +87,7 @@ def test_requests_fail_politely_in_time_with_a_dark_database(
 
     chat = dark.chat("dark-db", "明日10時から会議室Aを予約して")
     assert chat.status == 200 and chat.elapsed < CHAT_DEADLINE_S
-    assert chat.json()["reply"] == messages.text("database_down", "ja")
+    assert chat.json()["reply"] == messages.t("database_down", "ja")
 
     ack, ts = dark.mention("明日10時から会議室Aを予約して")
     assert ack.status == 200 and ack.elapsed < ACK_DEADLINE_S

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bot.assistant.agent import TURN_DEADLINE_S
+from bot.conversation.model.loop import TURN_DEADLINE_S
 from tests.e2e.conftest import Reply as EReply
 from tests.e2e.conftest import tomorrow
 from tests.fakes.openai_api import Delay, HttpError, Reply, Step, tool_calls

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from booking.clock import JST
-from bot.assistant import messages
+from bot.conversation import i18n as messages
 from storage.models import ReservationRow
 from tests.e2e.conftest import jst, reservations, tomorrow
 from tests.reliability.checks import (
@@ -56,7 +56,7 @@ def test_outage_answers_503_and_the_pool_recovers_without_restart(bot: Bot) -> N
 
     chat = bot.chat("pg-outage", "明日10時から会議室Aを予約して")
     assert chat.status == 200
-    assert chat.json()["reply"] == messages.text("database_down", "ja")
+    assert chat.json()["reply"] == messages.t("database_down", "ja")
 
     bot.pg.start()
     bot.wait_for_status("/health/ready", 200, within=READY_WITHIN_S)

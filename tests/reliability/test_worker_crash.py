@@ -22,10 +22,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.container import build
+from bot.conversation.i18n import t as tr
 from bot.reminders.jobs import LOST_REPLY_AFTER_S, apologise_for_lost_replies
 from bot.settings import Settings
-from bot.slack.pending import KEY as PENDING_KEY
-from bot.slack.texts import tr
+from storage.pending import KEY as PENDING_KEY
 from tests.e2e.conftest import BOT_TOKEN, new_event_id, tomorrow
 from tests.e2e.conftest import Reply as EReply
 from tests.fakes.openai_api import Delay, Reply, ToolCalls, tool_calls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from booking.errors import SlotTaken
 from booking.model import Reservation, Room
@@ -69,6 +69,22 @@ class FakeReservationRepository:
         ]
         return [replace(r) for r in sorted(mine, key=lambda r: r.start)[:limit]]
 
+    def claim_due_reminders(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
+        due = [
+            r
+            for r in self.rows.values()
+            if r.active and r.reminded_at is None and now < r.start <= now + lead
+        ]
+        return [replace(r) for r in sorted(due, key=lambda r: r.start)[:limit]]
+
+    def claim_no_shows(self, now: datetime, grace: timedelta, limit: int) -> list[Reservation]:
+        late = [
+            r
+            for r in self.rows.values()
+            if r.active and r.checked_in_at is None and r.start <= now - grace and r.end > now
+        ]
+        return [replace(r) for r in sorted(late, key=lambda r: r.start)[:limit]]
+
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""
         if not reservation.active:
@@ -83,20 +99,37 @@ class FakeReservationRepository:
                 raise SlotTaken(reservation.room_id)
 
 
+class FakeJobRuns:
+    """Once-only job runs held in a set."""
+
+    def __init__(self) -> None:
+        self.runs: set[tuple[str, str]] = set()
+
+    def claim(self, name: str, run_key: str, now: datetime) -> bool:
+        if (name, run_key) in self.runs:
+            return False
+        self.runs.add((name, run_key))
+        return True
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """Commit snapshots the rows; rollback (always run on exit) restores the last snapshot."""
 
     def __init__(self, rooms: Iterable[Room] = (), reservations: Iterable[Reservation] = ()):
         self.rooms = FakeRoomRepository(rooms)
         self.reservations = self.fake_reservations = FakeReservationRepository(reservations)
+        self.job_runs = self.fake_job_runs = FakeJobRuns()
         self.committed = False
         self.commits = 0
         self._snapshot = dict(self.fake_reservations.rows)
+        self._runs_snapshot = set(self.fake_job_runs.runs)
 
     def commit(self) -> None:
         self._snapshot = dict(self.fake_reservations.rows)
+        self._runs_snapshot = set(self.fake_job_runs.runs)
         self.committed = True
         self.commits += 1
 
     def rollback(self) -> None:
         self.fake_reservations.rows = dict(self._snapshot)
+        self.fake_job_runs.runs = set(self._runs_snapshot)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from booking.clock import JST
-from booking.errors import InvalidInput
+from bot.api.errors import InvalidInput
 from bot.api.parsing import parse_new_reservation, parse_time
 
 GUIDE_BODY = {"room-id": "1", "date": "2025-09-29", "start-time": "14:00", "end-time": "15:00"}

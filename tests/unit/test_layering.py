@@ -1,4 +1,7 @@
-"""Imports go one way: bot → storage → booking; booking is pure."""
+"""Imports go one way: surfaces → bot/conversation → booking ← storage; the root wires them.
+
+Every rule below is a direction of DESIGN.md §2; each test names the offending files.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +11,110 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = {
-    "booking": {"sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis", "alembic",
-                "storage", "bot", "health", "psycopg2", "requests", "httpx", "apscheduler"},
-    "storage": {"bot", "health", "flask", "slack_bolt", "slack_sdk", "openai"},
+FIRST_PARTY = ("booking", "storage", "bot", "health")
+THIRD_PARTY_BANNED = {
+    "booking": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis", "alembic",
+                "psycopg2", "requests", "httpx", "apscheduler", "aiohttp", "microsoft_agents"),
+    "storage": ("flask", "slack_bolt", "slack_sdk", "openai", "aiohttp", "microsoft_agents"),
+    "bot/conversation": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis",
+                         "aiohttp", "microsoft_agents", "werkzeug"),
+    "bot/reminders": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis"),
+    "bot/slack": ("sqlalchemy", "redis", "openai", "aiohttp", "microsoft_agents"),
+    "bot/api": ("redis", "openai", "slack_bolt", "slack_sdk"),  # sqlalchemy.exc: 503 on outages
 }  # fmt: skip
+# Which first-party modules a place may import (by dotted prefix).
+MAY_IMPORT = {
+    "booking": ("booking",),
+    "storage": ("booking", "storage"),
+    "health.py": (),
+    "bot/conversation": ("booking", "bot.conversation"),
+    "bot/reminders": ("booking", "bot.reminders"),
+    "bot/slack": ("booking", "bot.conversation", "bot.slack"),
+    "bot/api": ("booking", "bot.conversation", "bot.api"),
+}
+# Within a place: lower modules never import the ones above them.
+NEVER = {
+    "bot/slack/listeners": ("bot.slack.app", "bot.slack.http"),
+    "bot/slack/app.py": ("bot.slack.http",),
+    "bot/conversation/model": ("bot.conversation.core", "bot.conversation.offline"),
+    "bot/conversation/offline": ("bot.conversation.core", "bot.conversation.model"),
+    "bot/conversation/tools.py": ("bot.conversation.core", "bot.conversation.model"),
+    "bot/conversation/types.py": ("bot.conversation.core", "bot.conversation.tools"),
+}
+LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client")
+for _name in LOWER_SLACK:
+    NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")
+ROOT_ONLY = "bot.container"  # the composition root: imported only from the top
+ROOT_USERS = {"bot/web.py", "bot/cli.py", "bot/wsgi.py", "bot/container.py"}
 
 
-def imported_roots(path: Path) -> set[str]:
-    """Top-level package names a module imports."""
+def imported_modules(path: Path) -> set[str]:
+    """Dotted names a module imports (absolute imports; `from a import b` gives a and a.b)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots: set[str] = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_imports_only_what_it_may(package: str) -> None:
-    """No module of the package imports a forbidden layer or library."""
-    offenders = {
-        str(path.relative_to(ROOT)): sorted(imported_roots(path) & FORBIDDEN[package])
-        for path in (ROOT / package).rglob("*.py")
+def files(place: str) -> list[Path]:
+    """The Python files of a package folder, or the one file."""
+    target = ROOT / place
+    found = [target] if target.suffix == ".py" else sorted(target.rglob("*.py"))
+    assert found, f"{place} holds no Python files"  # a rule over nothing proves nothing
+    return found
+
+
+def offenders(place: str, bad: object) -> dict[str, list[str]]:
+    """Files of the place importing a module the predicate calls bad."""
+    found = {
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if bad(m))  # type: ignore[operator]
+        for path in files(place)
     }
-    assert {k: v for k, v in offenders.items() if v} == {}
+    return {k: v for k, v in found.items() if v}
+
+
+def under(module: str, prefixes: tuple[str, ...]) -> bool:
+    """True when the module is one of the prefixes or inside one."""
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("place", sorted(THIRD_PARTY_BANNED))
+def test_no_banned_library(place: str) -> None:
+    """Pure and surface-neutral places import none of the libraries of other layers."""
+    assert offenders(place, lambda m: under(m, THIRD_PARTY_BANNED[place])) == {}
+
+
+@pytest.mark.parametrize("place", sorted(MAY_IMPORT))
+def test_first_party_imports_go_one_way(place: str) -> None:
+    """A place imports only the first-party modules below it (no arrow back up)."""
+    allowed = MAY_IMPORT[place]
+    bad = lambda m: m.split(".")[0] in FIRST_PARTY and not under(m, allowed)  # noqa: E731
+    assert offenders(place, bad) == {}
+
+
+@pytest.mark.parametrize("place", sorted(NEVER))
+def test_lower_modules_do_not_import_upper_ones(place: str) -> None:
+    """Listeners sit below the Bolt app; the model loop and offline assistant below the core."""
+    assert offenders(place, lambda m: under(m, NEVER[place])) == {}
+
+
+def test_only_the_top_imports_the_composition_root() -> None:
+    """Handlers get their collaborators bound once, never the whole container."""
+    users = {
+        str(p.relative_to(ROOT))
+        for p in files("bot")
+        if any(under(m, (ROOT_ONLY,)) for m in imported_modules(p))
+    }
+    assert users <= ROOT_USERS, users - ROOT_USERS
 
 
 def test_the_scan_sees_imports() -> None:
-    """The scanner itself finds both import forms (so the test above can fail)."""
-    roots = imported_roots(ROOT / "storage" / "uow.py")
-    assert {"sqlalchemy", "booking"} <= roots
+    """The scanner finds both import forms, and the predicate catches a planted offender."""
+    modules = imported_modules(ROOT / "storage" / "uow.py")
+    assert {"sqlalchemy", "booking.model"} <= {m.split(".")[0] for m in modules} | modules
+    assert offenders("bot/web.py", lambda m: under(m, ("bot.container",)))

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.listeners.commands import COMMANDS
-from bot.listeners.events import EVENTS
+from bot.slack.listeners.commands import COMMANDS
+from bot.slack.listeners.events import EVENTS
 from tests.conftest import ROOT
 
 # The Events API subscription names that arrive as one `message` event type.

@@ -15,10 +15,10 @@ import pytest
 from booking.clock import JST, at
 from booking.model import Reservation, TimeSlot
 from booking.policy import Policy
-from bot.assistant.conversation import ChatReply, ChatRequest
-from bot.assistant.offline import OfflineAssistant
-from bot.assistant.tools import ToolContext
-from bot.assistant.understand import detect_language
+from bot.conversation.offline.assistant import OfflineAssistant
+from bot.conversation.offline.understand import detect_language
+from bot.conversation.tools import ToolContext
+from bot.conversation.types import Inbound, Reply
 from storage.history import MemoryChatHistory
 from storage.rooms_file import load_rooms
 from tests.conftest import ROOMS_FILE
@@ -45,15 +45,16 @@ class Desk:
     def __init__(self, *held: Reservation):
         self.uow = FakeUnitOfWork(ROOMS, held)
         self.history = MemoryChatHistory(ttl=86400, clock=lambda: 0.0)
-        self.assistant = OfflineAssistant(self.context, lambda: NOW, self.history)
+        self.assistant = OfflineAssistant(self.history)
 
-    def context(self, user_id: str, now: datetime) -> ToolContext:
-        """The tools' view of one request, as the container builds it."""
-        return ToolContext(lambda: self.uow, Policy(), user_id, now)
+    def context(self, user_id: str, now: datetime, lang: str = "ja") -> ToolContext:
+        """The tools' view of one request, as the conversation core builds it."""
+        return ToolContext(lambda: self.uow, Policy(), user_id, now, lang=lang)
 
-    def say(self, text: str, user: str = ME, session: str = "slack:T1:C1:1.0") -> ChatReply:
+    def say(self, text: str, user: str = ME, session: str = "slack:T1:C1:1.0") -> Reply:
         """One message, in the language the agent would detect for it."""
-        return self.assistant.reply(ChatRequest(session, user, text), detect_language(text))
+        ctx = self.context(user, NOW, detect_language(text))
+        return self.assistant.reply(Inbound("slack", user, session, text), ctx)
 
     @property
     def rows(self) -> list[Reservation]:
@@ -235,7 +236,7 @@ def test_request(text: str, outcome: Book | Ask) -> None:
         check_asked(desk, reply, outcome, lang)
 
 
-def check_booked(desk: Desk, reply: ChatReply, want: Book, lang: str) -> None:
+def check_booked(desk: Desk, reply: Reply, want: Book, lang: str) -> None:
     """Exactly the wanted reservation exists, is mine, and the reply confirms it."""
     assert len(desk.rows) == 1, reply.text
     row = desk.rows[0]
@@ -243,16 +244,16 @@ def check_booked(desk: Desk, reply: ChatReply, want: Book, lang: str) -> None:
     end = at(day(want.day), time.fromisoformat(want.end))
     assert (row.room_id, row.start, row.end) == (want.room, start, end), reply.text
     assert row.owner_id == ME and row.active
-    assert [(r.id, r.room_id, r.start, r.end) for r in reply.created] == [
+    assert [(r.id, r.room_id, r.start, r.end) for r in reply.reservations] == [
         (row.id, row.room_id, row.start, row.end)
     ]
     assert f"#{row.id}" in reply.text and not asks(reply.text)
     assert ("予約しました" if lang == "ja" else "Booked") in reply.text
 
 
-def check_asked(desk: Desk, reply: ChatReply, want: Ask, lang: str) -> None:
+def check_asked(desk: Desk, reply: Reply, want: Ask, lang: str) -> None:
     """Nothing is booked; the reply asks, names what is missing and offers the free rooms."""
-    assert desk.rows == [] and reply.created == [], reply.text
+    assert desk.rows == [] and reply.reservations == [], reply.text
     assert asks(reply.text), reply.text
     for field in want.missing:
         assert re.search(ASKS_FOR[field][lang], reply.text, re.I), (field, reply.text)
@@ -283,7 +284,7 @@ def test_missing_room_is_asked_then_the_answer_books(first: str, second: str) ->
     assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
         ("2", at(day(TUE), time(14)), at(day(TUE), time(15)))
     ]
-    assert [r.id for r in booked.created] == [desk.rows[0].id]
+    assert [r.id for r in booked.reservations] == [desk.rows[0].id]
     assert language(booked.text) == detect_language(second)
 
 
@@ -334,7 +335,7 @@ def test_an_answer_after_a_booking_is_not_taken_as_a_new_booking() -> None:
     desk = Desk()
     desk.say("book Room A tomorrow 2pm for 1 hour")
     reply = desk.say("Room B please")
-    assert [r.room_id for r in desk.rows] == ["1"] and reply.created == []
+    assert [r.room_id for r in desk.rows] == ["1"] and reply.reservations == []
 
 
 def test_sessions_do_not_share_a_pending_question() -> None:
@@ -367,7 +368,7 @@ def test_conflict_lists_alternatives_and_one_can_be_picked(text: str, pick: str)
     taken = held("1", day(TUE), time(14), time(15))
     desk = Desk(taken)
     reply = desk.say(text)
-    assert len(desk.rows) == 1 and reply.created == [] and asks(reply.text)
+    assert len(desk.rows) == 1 and reply.reservations == [] and asks(reply.text)
     name = {r.id: r.label(detect_language(text)) for r in ROOMS}
     assert name["1"] in reply.text  # names the taken room
     for room_id in ("2", "3", "4"):  # other rooms free at that time
@@ -450,7 +451,7 @@ def test_todays_schedule_lists_every_room(text: str, free: str) -> None:
 def test_unintelligible_message_gets_help_in_its_language(text: str, example: str) -> None:
     desk = Desk()
     reply = desk.say(text)
-    assert example in reply.text and desk.rows == [] and reply.created == []
+    assert example in reply.text and desk.rows == [] and reply.reservations == []
     assert language(reply.text) == detect_language(text)
     assert not asks(reply.text)  # help is not a question, so the next message starts afresh
 
@@ -468,7 +469,7 @@ def test_unintelligible_message_gets_help_in_its_language(text: str, example: st
 def test_request_breaking_a_rule_is_refused_with_the_reason(text: str, why: str) -> None:
     desk = Desk()
     reply = desk.say(text)
-    assert desk.rows == [] and reply.created == []
+    assert desk.rows == [] and reply.reservations == []
     assert why in reply.text and language(reply.text) == detect_language(text)
 
 

@@ -36,13 +36,13 @@ def test_ordinary_slot_is_allowed() -> None:
 @pytest.mark.parametrize("end_hour", [14, 13], ids=["equal", "before"])
 def test_end_not_after_start_is_refused(end_hour: int) -> None:
     error = refusal(Policy(), jst(14), jst(end_hour))
-    assert (error.reason, error.field) == ("end_before_start", "end-time")
+    assert (error.reason, error.field) == ("end_before_start", "end")
     assert error.to_dict()["reason"] == "end_before_start"
 
 
 def test_start_one_minute_in_the_past_is_refused() -> None:
     error = refusal(Policy(), NOW - timedelta(minutes=1), NOW + timedelta(hours=1))
-    assert (error.reason, error.field) == ("in_past", "start-time")
+    assert (error.reason, error.field) == ("in_past", "start")
 
 
 def test_start_exactly_now_is_allowed() -> None:
@@ -55,7 +55,7 @@ def test_exactly_max_duration_is_allowed() -> None:
 
 def test_longer_than_max_duration_is_refused() -> None:
     error = refusal(Policy(), jst(10), jst(14, 5))
-    assert (error.reason, error.field) == ("too_long", "end-time")
+    assert (error.reason, error.field) == ("too_long", "end")
     assert "4 hours" in error.message
 
 
@@ -94,11 +94,11 @@ def test_on_granularity_is_allowed() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "field"),
     [
-        (jst(14, 3), jst(15), "start-time"),
-        (jst(14), jst(15, 3), "end-time"),
-        (jst(14, 0, 30), jst(15), "start-time"),
-        (jst(14), jst(14, 59, 59), "end-time"),
-        (jst(14).replace(microsecond=1), jst(15), "start-time"),
+        (jst(14, 3), jst(15), "start"),
+        (jst(14), jst(15, 3), "end"),
+        (jst(14, 0, 30), jst(15), "start"),
+        (jst(14), jst(14, 59, 59), "end"),
+        (jst(14).replace(microsecond=1), jst(15), "start"),
     ],
     ids=["start-minute", "end-minute", "start-seconds", "end-seconds", "microseconds"],
 )
@@ -111,7 +111,7 @@ def test_granularity_is_configurable() -> None:
     policy = Policy(granularity_minutes=15)
     policy.validate(TimeSlot(jst(14, 15), jst(14, 45)), NOW)
     error = refusal(policy, jst(14, 5), jst(15))
-    assert (error.reason, error.field) == ("off_granularity", "start-time")
+    assert (error.reason, error.field) == ("off_granularity", "start")
     assert "15-minute" in error.message
 
 
@@ -125,11 +125,11 @@ def test_inside_business_hours_is_allowed(start: datetime, end: datetime) -> Non
 @pytest.mark.parametrize(
     ("start", "end", "field"),
     [
-        (jst(6, 55), jst(8), "start-time"),
-        (jst(21), jst(22, 5), "end-time"),
-        (jst(22), jst(23), "end-time"),
-        (jst(23), jst(1, day=(2025, 9, 30)), "end-time"),
-        (jst(21), jst(0, day=(2025, 9, 30)), "end-time"),
+        (jst(6, 55), jst(8), "start"),
+        (jst(21), jst(22, 5), "end"),
+        (jst(22), jst(23), "end"),
+        (jst(23), jst(1, day=(2025, 9, 30)), "end"),
+        (jst(21), jst(0, day=(2025, 9, 30)), "end"),
     ],
     ids=["early-start", "late-end", "after-close", "across-midnight", "to-midnight"],
 )

@@ -87,7 +87,7 @@ def test_create_resolves_room_by_id_name_or_alias(uow: FakeUnitOfWork, text: str
 def test_unknown_room_stores_nothing(uow: FakeUnitOfWork) -> None:
     with pytest.raises(RoomNotFound) as info:
         book(uow, room="Room Z")
-    assert (info.value.room, info.value.field) == ("Room Z", "room-id")
+    assert (info.value.room, info.value.field) == ("Room Z", "room")
     assert uow.fake_reservations.rows == {} and not uow.committed
 
 
@@ -302,3 +302,66 @@ WINDOW = slot(8, 20)
 def test_free_gaps(booked: list[tuple[int, int]], gaps: list[tuple[int, int]]) -> None:
     rows = [Reservation("1", "U1", slot(s, e)) for s, e in booked]
     assert services.free_gaps(WINDOW, rows) == [slot(s, e) for s, e in gaps]
+
+
+# --- scheduled work through the services (reminders, no-shows, once-only jobs) ---
+
+
+def booked_at(uow: FakeUnitOfWork, start: int, end: int, owner: str = "slack:U1") -> Reservation:
+    """A reservation stored (and committed) straight in the fake, booked a day ahead."""
+    made = uow.reservations.add(Reservation("1", owner, slot(start, end), created_at=NOW))
+    uow.commit()
+    return made
+
+
+def test_remind_next_marks_the_reservation_and_returns_the_outcome() -> None:
+    """The due reservation is handed to send once; a second call finds nothing."""
+    uow = FakeUnitOfWork(ROOMS)
+    made = booked_at(uow, 14, 15)
+    sent: list[int | None] = []
+    now, lead = jst(13, 55), timedelta(minutes=10)
+    outcome = services.remind_next(
+        uow, now=now, lead=lead, send=lambda r: sent.append(r.id) or "sent"
+    )
+    assert (outcome, sent) == ("sent", [made.id])
+    assert uow.reservations.get(made.id).reminded_at == now  # type: ignore[arg-type,union-attr]
+    assert services.remind_next(uow, now=now, lead=lead, send=lambda r: "sent") is None
+
+
+def test_remind_next_leaves_a_retry_for_the_next_poll() -> None:
+    """A temporary failure rolls back: the same reservation is claimed again."""
+    uow = FakeUnitOfWork(ROOMS)
+    made = booked_at(uow, 14, 15)
+    now, lead = jst(13, 55), timedelta(minutes=10)
+    assert services.remind_next(uow, now=now, lead=lead, send=lambda r: "retry") == "retry"
+    assert uow.reservations.get(made.id).reminded_at is None  # type: ignore[arg-type,union-attr]
+    assert services.remind_next(uow, now=now, lead=lead, send=lambda r: "sent") == "sent"
+
+
+def test_release_next_no_show_cancels_once() -> None:
+    """A booking nobody checked in to is released by 'no-show', exactly once."""
+    uow = FakeUnitOfWork(ROOMS)
+    made = booked_at(uow, 14, 15)
+    grace = timedelta(minutes=10)
+    assert services.release_next_no_show(uow, now=jst(14, 9), grace=grace) is None
+    released = services.release_next_no_show(uow, now=jst(14, 10), grace=grace)
+    assert released is not None and released.id == made.id and released.cancelled_by == "no-show"
+    assert services.release_next_no_show(uow, now=jst(14, 11), grace=grace) is None
+
+
+def test_run_once_runs_work_once_and_not_after_a_failure() -> None:
+    """The first claim runs the work; a failed run is not recorded, so it can run again."""
+    uow, ran = FakeUnitOfWork(ROOMS), []
+
+    def fail() -> None:
+        raise RuntimeError("post failed")
+
+    with pytest.raises(RuntimeError):
+        services.run_once(uow, job="digest", key="2025-09-29", now=NOW, work=fail)
+    assert services.run_once(
+        uow, job="digest", key="2025-09-29", now=NOW, work=lambda: ran.append(1)
+    )
+    assert not services.run_once(
+        uow, job="digest", key="2025-09-29", now=NOW, work=lambda: ran.append(2)
+    )
+    assert ran == [1]

@@ -148,7 +148,7 @@ def test_missing_dotenv_is_ignored(tmp_path: Path) -> None:
 
 def test_admin_users_comma_or_space_separated() -> None:
     settings = load(ADMIN_USERS=" U1, U2 U3,,U4 ")
-    assert settings.admins == frozenset({"U1", "U2", "U3", "U4"})
+    assert settings.admins == frozenset({"slack:U1", "slack:U2", "slack:U3", "slack:U4"})
 
 
 @pytest.mark.parametrize(

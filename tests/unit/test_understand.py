@@ -8,7 +8,7 @@ import pytest
 
 from booking.clock import JST
 from booking.model import Room
-from bot.assistant.understand import Understood, detect_language, understand
+from bot.conversation.offline.understand import Understood, detect_language, understand
 from storage.rooms_file import load_rooms
 from tests.conftest import ROOMS_FILE
 

@@ -1,1 +1,0 @@
-"""The offline assistant: understanding requests without an LLM."""

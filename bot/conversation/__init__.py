@@ -1,0 +1,1 @@
+"""The surface-neutral conversation core: an inbound message in, a structured reply out."""

@@ -1,0 +1,1 @@
+"""The model path: the bounded tool-calling loop, its prompt and the chat-model port."""

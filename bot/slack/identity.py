@@ -1,0 +1,20 @@
+"""Slack users as owners: 'slack:U123' in the database, <@U123> on screen."""
+
+from __future__ import annotations
+
+from booking.identity import identity, local_id, surface_of
+
+
+def actor(user_id: str) -> str:
+    """The namespaced identity of a verified Slack user."""
+    return identity("slack", user_id)
+
+
+def is_slack(owner: str) -> bool:
+    """True for an owner who is a Slack user."""
+    return surface_of(owner) == "slack"
+
+
+def user_id(owner: str) -> str:
+    """The Slack user id of a Slack owner (for DMs and mentions)."""
+    return local_id(owner)

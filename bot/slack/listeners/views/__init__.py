@@ -1,0 +1,14 @@
+"""View submissions: the booking modal."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.blocks import BOOK_MODAL
+from bot.slack.deps import SlackDeps
+from bot.slack.listeners.views import book_modal
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    """Register each view's listener."""
+    app.view(BOOK_MODAL)(book_modal.handler(deps.desk, deps.default_language))
