@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from bot.container import build
 from bot.conversation.i18n import t as tr
-from bot.reminders.jobs import LOST_REPLY_AFTER_S, apologise_for_lost_replies
 from bot.settings import Settings
+from bot.slack.notify import LOST_REPLY_AFTER_S, apologise_for_lost_replies
 from storage.pending import KEY as PENDING_KEY
 from tests.e2e.conftest import BOT_TOKEN, new_event_id, tomorrow
 from tests.e2e.conftest import Reply as EReply
@@ -110,7 +110,7 @@ def test_slack_delivery_is_at_most_once_when_the_worker_dies(bot: Bot) -> None:
     later = datetime.now(UTC) + timedelta(seconds=LOST_REPLY_AFTER_S + 1)
     sweeper = build(Settings(database_url=bot.pg.url, redis_url=bot.redis_server.url,
                              slack_bot_token=BOT_TOKEN, slack_api_url=bot.slack.url))  # fmt: skip
-    assert apologise_for_lost_replies(sweeper, sweeper.slack_client, later) == 1
+    assert apologise_for_lost_replies(sweeper.pending_replies, sweeper.slack_client, later) == 1
     assert [m["text"] for m in bot.thread(ts)] == [tr("interrupted", "ja")]
     sweeper.engine.dispose()
 
