@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
@@ -10,21 +9,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import Reply, wait_until_up
-from tests.e2e.gunicorn_support import children
-from tests.reliability.servers import own_port, process_state, socket_owners
+from tests.e2e.gunicorn_support import children, paused
+from tests.reliability.servers import own_port, socket_owners
 
 WORKERS = 2
 START_TIMEOUT_S = 30
-PAUSE_TIMEOUT_S = 5
-NOT_RUNNING = ("T", "Z", "X", None)  # stopped, exited or gone: none of them can accept
 # Variables the app reads: the suite sets them explicitly, nothing leaks in from the shell.
 APP_VARIABLES = (
     "DATABASE_URL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD",
@@ -191,27 +187,6 @@ def close_all(conns: Iterable[HTTPConnection]) -> None:
     """Close every connection."""
     for conn in conns:
         conn.close()
-
-
-@contextmanager
-def paused(pids: list[int]) -> Iterator[None]:
-    """Stop processes (SIGSTOP) for the block, from when each is seen stopped; then SIGCONT."""
-    stopped: list[int] = []
-    try:
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
-                stopped.append(pid)
-        wait_until(
-            lambda: all(process_state(pid) in NOT_RUNNING for pid in stopped),
-            PAUSE_TIMEOUT_S,
-            f"processes {stopped} to stop",
-        )
-        yield
-    finally:
-        for pid in stopped:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:

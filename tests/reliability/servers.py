@@ -205,15 +205,6 @@ def _open_files(pid: int) -> set[str]:
     return targets
 
 
-def process_state(pid: int) -> str | None:
-    """A process's state letter from /proc (R, S, T for stopped, ...), None when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
 def kill(pid: int, sig: signal.Signals = signal.SIGKILL) -> None:
     """Signal one process we started (by id)."""
     os.kill(pid, sig)
