@@ -34,6 +34,7 @@ def test_package_imports_only_what_it_may(package: str) -> None:
         str(path.relative_to(ROOT)): sorted(imported_roots(path) & FORBIDDEN[package])
         for path in (ROOT / package).rglob("*.py")
     }
+    assert offenders, f"no module found under {package}/"
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
