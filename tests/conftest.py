@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from booking.clock import JST
 from storage.engine import make_engine, make_session_factory
@@ -33,15 +34,35 @@ def _service_url(name: str) -> str:
     return url
 
 
+class MigrationFailed(Exception):
+    """The test database was reached but could not be migrated (the chained error says why)."""
+
+
+def _connect_or_fail(engine: Engine) -> None:
+    """Fail the test, giving the driver's reason, when PostgreSQL cannot be connected to."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        failure = f"cannot connect to PostgreSQL at TEST_DATABASE_URL: {reason}"
+    else:
+        return
+    pytest.fail(failure, pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
-    """A reachable, migrated PostgreSQL database (fails the test when unreachable)."""
+    """A reachable, migrated PostgreSQL database (fails the test when it is neither)."""
     url = _service_url("TEST_DATABASE_URL")
     engine = make_engine(url)
     try:
-        upgrade(engine)
-    except Exception as error:
-        pytest.fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {type(error).__name__}")
+        _connect_or_fail(engine)
+        try:
+            upgrade(engine)
+        except Exception as error:
+            message = f"migrating PostgreSQL at TEST_DATABASE_URL failed: {type(error).__name__}"
+            raise MigrationFailed(message) from error
     finally:
         engine.dispose()
     return url

@@ -6,6 +6,7 @@ belong to that test alone), with every setting the app reads given explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ from tests.e2e.conftest import free_port
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 START_TIMEOUT_S = 30.0
 POLL_S = 0.05
+PAUSE_TIMEOUT_S = 5.0
+NOT_RUNNING = ("T", "Z", "X", None)  # stopped, exited or gone: none of them can accept
 # Every variable Settings reads: blanked unless a test sets it, so neither the runner's
 # environment nor a developer's .env file changes what the served app does.
 APP_VARIABLES = (
@@ -106,6 +109,36 @@ def children(pid: int) -> set[int]:
         if int(fields[1]) == pid and fields[0] != "Z":
             found.add(int(entry.name))
     return found
+
+
+def process_state(pid: int) -> str | None:
+    """A process's state letter from /proc (R, S, T when stopped, ...), None once it is gone."""
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+@contextmanager
+def paused(pids: Iterable[int]) -> Iterator[None]:
+    """Stop processes (SIGSTOP) for the block, from when /proc shows each stopped; then SIGCONT."""
+    stopped: list[int] = []
+    try:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+        wait_until(
+            lambda: all(process_state(pid) in NOT_RUNNING for pid in stopped),
+            PAUSE_TIMEOUT_S,
+            f"processes {stopped} to stop",
+        )
+        yield
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 def app_env(**values: str) -> dict[str, str]:

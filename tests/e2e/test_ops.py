@@ -8,14 +8,12 @@ password, every secret set and Redis down; the metrics test shares PROMETHEUS_MU
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +39,15 @@ from tests.e2e.conftest import (
     signed,
     tomorrow,
 )
-from tests.e2e.gunicorn_support import Answer, Served, app_env, gunicorn, http, wait_until
+from tests.e2e.gunicorn_support import (
+    Answer,
+    Served,
+    app_env,
+    gunicorn,
+    http,
+    paused,
+    wait_until,
+)
 from tests.fakes.openai_api import Delay, FakeOpenAI, HttpError, Reply, error_body
 from tests.fakes.slack_api import FakeSlack
 
@@ -378,16 +384,6 @@ def multiprocess_server(tmp_path: Path) -> Iterator[tuple[Served, Path]]:
         yield served, directory
 
 
-@contextmanager
-def paused(pid: int) -> Iterator[None]:
-    """Stop one worker (SIGSTOP) so that the other accepts every connection meanwhile."""
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(pid, signal.SIGCONT)
-
-
 def test_metrics_add_up_across_workers(multiprocess_server: tuple[Served, Path]) -> None:
     """N requests, half served by each worker, are counted N times; bookings are exact."""
     served, directory = multiprocess_server
@@ -395,7 +391,7 @@ def test_metrics_add_up_across_workers(multiprocess_server: tuple[Served, Path])
     first, second = sorted(served.workers())
     statuses: list[int] = []
     for idle in (first, second):
-        with paused(idle):
+        with paused([idle]):
             statuses += [http("GET", f"{served.base}/api/rooms", None, bearer).status
                          for _ in range(COUNTED // 2)]  # fmt: skip
     assert statuses == [200] * COUNTED

@@ -165,6 +165,7 @@ def test_first_request_carries_today_rooms_and_strict_tools(
     assert "2025-09-28" in system["content"] and "会議室A" in system["content"]
     assert "大会議室" in system["content"]
     functions = {t["function"]["name"]: t["function"] for t in body["tools"]}
+    assert functions, "the model was offered no tools"
     assert set(functions) == set(TOOLS)
     for name, function in functions.items():
         parameters = function["parameters"]

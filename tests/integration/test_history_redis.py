@@ -239,9 +239,12 @@ def test_cap_counts_turns_not_messages_and_never_splits_a_tool_turn(
 
 def tool_turn_shape(messages: list[Message]) -> list[Message]:
     """The messages, after checking each tool call is followed by exactly its results."""
+    checked = 0
     for index, m in enumerate(messages):
         for offset, call in enumerate(m.get("tool_calls") or [], start=1):
             assert messages[index + offset]["tool_call_id"] == call["id"]
+            checked += 1
+    assert checked, "no tool call to check"
     return messages
 
 
@@ -252,6 +255,7 @@ def test_unreadable_elements_are_skipped_whole(client: redis.Redis, session: str
     history.append(session, tool_turn(2))
     loaded = history.load(session)
     assert orphans(loaded) == [] and users(loaded) == ["明日の空き部屋 1", "明日の空き部屋 2"]
+    assert loaded == tool_turn_shape(loaded)  # the whole turns' tool messages are still there
 
 
 # ---- Redis: what the operator sees, and atomicity -------------------------------------------
@@ -373,7 +377,9 @@ def test_memory_cap_keeps_the_last_turns_and_whole_tool_turns() -> None:
     for n in range(1, 6):
         history.append("s", tool_turn(n))
         assert orphans(history.load("s")) == []
-    assert users(history.load("s")) == ["明日の空き部屋 4", "明日の空き部屋 5"]
+    loaded = history.load("s")
+    assert users(loaded) == ["明日の空き部屋 4", "明日の空き部屋 5"]
+    assert loaded == tool_turn_shape(loaded)
 
 
 def test_memory_sessions_are_separate() -> None:

@@ -166,6 +166,7 @@ def test_no_route_redirects(app: Flask, proxy: dict[str, str]) -> None:
     """No route answers 3xx, with or without a trailing slash, for GET or POST."""
     client = app.test_client()
     paths = {r.rule for r in app.url_map.iter_rules() if "<" not in r.rule}
+    assert {"/health", "/api/reservations", "/slack/events"} <= paths, sorted(paths)
     for path in sorted(paths | {p.rstrip("/") + "/" for p in paths}):
         for method in ("GET", "POST"):
             status = client.open(path, method=method, headers=proxy).status_code

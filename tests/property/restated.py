@@ -1,4 +1,5 @@
-"""An independent re-statement of the booking rules, written from DESIGN.md §3, not from policy.py.
+"""An independent re-statement of the booking rules, written from the documented rules (README.md
+"Booking rules", ../shared/DESIGN.md §3), not from booking/policy.py.
 
 The property tests compare `Policy.validate` with this, and check every row the API created
 against it, so a rule that drifts in one place shows up as a disagreement.

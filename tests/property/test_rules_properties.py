@@ -176,7 +176,13 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
 
 
 @moderate(60)
-@given(st.lists(st.tuples(minutes, st.integers(1, 600), minutes, st.integers(1, 600)), max_size=20))
+@given(
+    st.lists(
+        st.tuples(minutes, st.integers(1, 600), minutes, st.integers(1, 600)),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_overlaps_agrees_with_postgresql_range_overlap(
     pg_engine: Engine, pairs: list[tuple[int, int, int, int]]
 ) -> None:

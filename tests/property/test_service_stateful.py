@@ -145,6 +145,7 @@ class Calendar(RuleBasedStateMachine):
         listed = {r.id for d in days for r in d.reservations}
         expected = {b.id for b in self.model.values() if b.active and b.start.date() == day}
         assert {i for i in listed if self.model[i].room in ROOMS} == expected
+        assert set(ROOMS) <= {room_day.room.id for room_day in days}
         for room_day in days:
             busy = sum((r.end - r.start for r in room_day.reservations), timedelta())
             free = sum((g.end - g.start for g in room_day.free), timedelta())

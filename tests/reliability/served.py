@@ -9,14 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT
 from tests.e2e.conftest import Reply, wait_until_up
-from tests.e2e.gunicorn_support import children
+from tests.e2e.gunicorn_support import children, paused
 from tests.reliability.servers import own_port, socket_owners
 
 WORKERS = 2
@@ -71,37 +71,38 @@ class Served:
         owners = socket_owners(self.workers(), local_port=self.port, remote_port=local_port)
         return owners[0] if owners else None
 
-    def connection_per_worker(self, attempts: int = 60) -> dict[int, HTTPConnection]:
+    def connect_to(self, pid: int, count: int = 1) -> list[HTTPConnection]:
+        """`count` open keep-alive connections that worker `pid` accepted and serves."""
+        # The kernel picks which worker accepts a connection, often the same one many times in
+        # a row; with every other worker stopped until each connection is answered, only `pid`
+        # can accept them.
+        conns: list[HTTPConnection] = []
+        try:
+            with paused([other for other in self.workers() if other != pid]):
+                for _ in range(count):
+                    conns.append(self.connect())
+                    request(conns[-1], "GET", "/health/live")
+            owners = [self.owner(conn) for conn in conns]
+            assert owners == [pid] * count, f"connections meant for worker {pid} reached {owners}"
+        except BaseException:
+            close_all(conns)
+            raise
+        return conns
+
+    def connection_per_worker(self) -> dict[int, HTTPConnection]:
         """One open keep-alive connection to each worker, keyed by worker pid."""
         found: dict[int, HTTPConnection] = {}
-        for _ in range(attempts):
-            conn = self.connect()
-            request(conn, "GET", "/health/live")
-            pid = self.owner(conn)
-            if pid is None or pid in found:
-                conn.close()
-            else:
-                found[pid] = conn
-            if len(found) == WORKERS:
-                return found
-        raise AssertionError(f"could not reach every worker; reached {sorted(found)}")
-
-    def connections_to_one_worker(self, count: int, attempts: int = 60) -> list[HTTPConnection]:
-        """`count` open keep-alive connections all served by the same worker."""
-        by_worker: dict[int, list[HTTPConnection]] = {}
         try:
-            for _ in range(attempts):
-                conn = self.connect()
-                request(conn, "GET", "/health/live")
-                pid = self.owner(conn)
-                by_worker.setdefault(pid or 0, []).append(conn)
-                if pid and len(by_worker[pid]) == count:
-                    return by_worker.pop(pid)
-        finally:
-            for conns in by_worker.values():
-                for conn in conns:
-                    conn.close()
-        raise AssertionError(f"could not open {count} connections to one worker")
+            for pid in self.wait_workers():
+                found[pid] = self.connect_to(pid)[0]
+        except BaseException:
+            close_all(found.values())
+            raise
+        return found
+
+    def connections_to_one_worker(self, count: int) -> list[HTTPConnection]:
+        """`count` open keep-alive connections all served by the same worker."""
+        return self.connect_to(self.wait_workers()[0], count)
 
     def begin_stop(self) -> None:
         """Ask gunicorn for a quick shutdown (SIGINT) without waiting."""
@@ -179,6 +180,12 @@ def call(
     try:
         return request(conn, method, path, body, headers)
     finally:
+        conn.close()
+
+
+def close_all(conns: Iterable[HTTPConnection]) -> None:
+    """Close every connection."""
+    for conn in conns:
         conn.close()
 
 

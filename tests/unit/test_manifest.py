@@ -49,12 +49,14 @@ def event_type(subscription: str) -> str:
 
 def test_every_slash_command_has_a_listener_and_back(manifest: dict[str, Any]) -> None:
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
+    assert commands, "the manifest declares no slash command"
     assert len(commands) == len(set(commands))
     assert set(commands) == set(COMMANDS)
 
 
 def test_every_bot_event_has_a_listener_and_back(manifest: dict[str, Any]) -> None:
     events = bot_events(manifest)
+    assert events, "the manifest subscribes to no bot event"
     assert len(events) == len(set(events))
     assert {event_type(e) for e in events} == set(EVENTS)
 
@@ -91,7 +93,9 @@ def test_app_home_tab_is_enabled_for_app_home_opened(manifest: dict[str, Any]) -
 
 
 def test_commands_have_descriptions_slack_accepts(manifest: dict[str, Any]) -> None:
-    for command in manifest["features"]["slash_commands"]:
+    commands = manifest["features"]["slash_commands"]
+    assert commands, "the manifest declares no slash command"
+    for command in commands:
         assert command["command"].startswith("/") and len(command["command"]) <= 32
         assert 0 < len(command["description"]) <= 100
         assert len(command.get("usage_hint", "")) <= 1000

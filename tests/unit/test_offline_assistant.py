@@ -114,7 +114,7 @@ TODAY = "2025-09-26"
 
 
 def gap(text: str, outcome: Book | Ask, why: str) -> object:
-    """A case the assistant gets wrong today (kept as a strict xfail, see the BUG notes)."""
+    """A case the assistant gets wrong today (a strict xfail; `why` says what goes wrong)."""
     return pytest.param(text, outcome, marks=pytest.mark.xfail(strict=True, reason=why), id=text)
 
 
