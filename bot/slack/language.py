@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.offline.understand import detect_language
+from bot.conversation.language import detect_language
 
 WORDS = re.compile(r"[A-Za-z]{2,}|[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 MENTION = re.compile(r"<[@#!][^>]*>")

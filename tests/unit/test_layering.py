@@ -41,6 +41,9 @@ NEVER = {
     "bot/conversation/tools.py": ("bot.conversation.core", "bot.conversation.model"),
     "bot/conversation/types.py": ("bot.conversation.core", "bot.conversation.tools"),
 }
+CORE_INSIDES = ("bot.conversation.model", "bot.conversation.offline", "bot.openai_model")
+for _surface in ("bot/slack", "bot/api", "bot/cli.py"):
+    NEVER[_surface] = CORE_INSIDES  # surfaces reach the core's entry, never its model or parser
 LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client")
 for _name in LOWER_SLACK:
     NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")

@@ -15,8 +15,8 @@ import pytest
 from booking.clock import JST, at
 from booking.model import Reservation, TimeSlot
 from booking.policy import Policy
+from bot.conversation.language import detect_language
 from bot.conversation.offline.assistant import OfflineAssistant
-from bot.conversation.offline.understand import detect_language
 from bot.conversation.tools import ToolContext
 from bot.conversation.types import Inbound, Reply
 from storage.history import MemoryChatHistory

@@ -31,6 +31,7 @@ from typing import Literal, cast
 
 from booking.clock import JST
 from booking.model import Room
+from bot.conversation.language import detect_language
 
 from .understand_time import find_day, find_duration, find_times, mask, normalise
 
@@ -82,9 +83,6 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
-_JAPANESE = re.compile(r"[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_ENGLISH_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 _TITLE = re.compile(r"「([^「」]*)」|『([^『』]*)』|[\"＂]([^\"＂]+)[\"＂]|“([^“”]+)”")
 _MAX_CHARS = 2000  # a booking request is short; longer text is read up to here
 _CAPACITY = re.compile(
@@ -144,18 +142,6 @@ class Understood:
         have = (("day", self.day), ("start", self.start), ("end", self.end_time()))
         missing = [name for name, value in have if value is None]
         return [*missing, "room"] if self.room_id is None else missing
-
-
-def detect_language(text: str) -> Lang:
-    """'ja' for kana, or kanji without English words; 'en' otherwise.
-
-    'book 会議室A tomorrow 2pm' is English: a room's Japanese name alone does not make it Japanese.
-    """
-    if _KANA.search(text):
-        return "ja"
-    if _JAPANESE.search(text):
-        return "en" if len(_ENGLISH_WORD.findall(text)) >= 2 else "ja"
-    return "en"
 
 
 def understand(text: str, now: datetime, rooms: Sequence[Room]) -> Understood:
