@@ -85,6 +85,47 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "申し訳ありません、予約データベースに一時的に接続できません。しばらくしてからお試しください。",
         "en": "Sorry, the reservation database is temporarily unavailable. Please try again shortly.",
     },
+    # the offline assistant
+    "ask_field_day": {"ja": "日付", "en": "the date"},
+    "ask_field_start": {"ja": "開始時刻", "en": "the start time"},
+    "ask_field_end": {"ja": "終了時刻か利用時間", "en": "the end time or length"},
+    "ask_field_room": {"ja": "会議室", "en": "the room"},
+    "heard_room": {"ja": "会議室 {room}", "en": "room {room}"},
+    "ask_got": {"ja": "承知しました（{got}）。", "en": "Got it ({got}). "},
+    "ask": {"ja": "{head}{names}を教えてください？", "en": "{head}Could you tell me {names}?"},
+    "ask_joiner": {"ja": "・", "en": " and "},
+    "free_same_time": {
+        "ja": "同じ時間に空いている部屋: {rooms}",
+        "en": "Free at that time: {rooms}",
+    },
+    "free_same_room": {"ja": "同じ部屋の空き時間: {times}", "en": "Same room is free: {times}"},
+    "which_one": {"ja": "どれにしますか？", "en": "Which would you like?"},
+    "offer_rooms": {
+        "ja": "{got} に空いている部屋: {rooms}。どの部屋を予約しますか？",
+        "en": "Free for {got}: {rooms}. Which room shall I book?",
+    },
+    "no_free_room": {
+        "ja": "{got} に空いている部屋はありません。",
+        "en": "No room is free for {got}.",
+    },
+    "free_rooms": {"ja": "{got} に空いている部屋: {rooms}", "en": "Free for {got}: {rooms}"},
+    "day_schedule": {"ja": "{day} の予約状況:", "en": "Bookings on {day}:"},
+    "mine_title": {"ja": "あなたの予約:", "en": "Your reservations:"},
+    "which_to_cancel": {
+        "ja": "{listing}\nどの予約を取り消しますか？（例: #12 をキャンセル）",
+        "en": "{listing}\nWhich one should I cancel? (e.g. cancel #12)",
+    },
+    "help_got": {"ja": "（わかったこと: {got}）\n", "en": "(Understood so far: {got})\n"},
+    "help": {
+        "ja": "会議室の予約をお手伝いします。例:\n"
+        "• 明日の14時から1時間、会議室Aを予約して\n"
+        "• 今日の15時から16時に6人で使える部屋は空いてる？\n"
+        "• 今日の予約状況 / 私の予約 / #12 をキャンセル",
+        "en": "I can book meeting rooms. For example:\n"
+        "• book Room A tomorrow 2pm for 1 hour\n"
+        "• any room free for 6 people today 3-4pm?\n"
+        "• today's schedule / my bookings / cancel #12",
+    },
     # reminders, no-show notices and the digest
     "reminder": {"ja": "⏰ まもなく開始します: {what}", "en": "⏰ Starting soon: {what}"},
     "check_in": {"ja": "チェックイン", "en": "Check in"},

@@ -121,3 +121,12 @@ def test_the_scan_sees_imports() -> None:
     modules = imported_modules(ROOT / "storage" / "uow.py")
     assert {"sqlalchemy", "booking.model"} <= {m.split(".")[0] for m in modules} | modules
     assert offenders("bot/web.py", lambda m: under(m, ("bot.container",)))
+
+
+def test_every_text_key_is_written_once() -> None:
+    """One i18n table: a key defined twice would silently replace the first text."""
+    tree = ast.parse((ROOT / "bot" / "conversation" / "i18n.py").read_text(encoding="utf-8"))
+    table = next(n.value for n in tree.body if isinstance(n, ast.AnnAssign))
+    assert isinstance(table, ast.Dict)
+    keys = [k.value for k in table.keys if isinstance(k, ast.Constant)]
+    assert len(keys) > 50 and len(keys) == len(set(keys))
