@@ -10,6 +10,9 @@ from booking.clock import JST, local
 from booking.errors import InvalidReservation
 from booking.model import TimeSlot
 
+DAY = timedelta(days=1)
+DAY_MINUTES = 24 * 60
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -74,12 +77,14 @@ class Policy:
     def _check_granularity(self, slot: TimeSlot, now: datetime) -> None:
         step = self.granularity_minutes
         for name, instant in (("start", slot.start), ("end", slot.end)):
-            wall = local(instant, self.tz)
-            if wall.second or wall.microsecond or wall.minute % step:
+            after_midnight = _since_local_midnight(local(instant, self.tz), name == "end")
+            if after_midnight % timedelta(minutes=step):
+                examples = _grid_times_near(after_midnight, step)
                 raise InvalidReservation(
                     "off_granularity",
-                    f"Times must be on a {step}-minute boundary (e.g. 14:00, 14:{step:02d}).",
-                    f"時刻は{step}分単位で指定してください（例: 14:00、14:{step:02d}）。",
+                    f"Times must be on the {step}-minute grid counted from midnight "
+                    f"(e.g. {', '.join(examples)}).",
+                    f"時刻は0時から数えて{step}分単位で指定してください（例: {'、'.join(examples)}）。",
                     name,
                 )
 
@@ -97,6 +102,23 @@ class Policy:
                 f"予約できるのは{span}（日本時間）の間だけです。",
                 "start" if start.time() < opens else "end",
             )
+
+
+def _since_local_midnight(wall: datetime, is_end: bool) -> timedelta:
+    """Time since the wall clock's midnight; an end at midnight closes the day before (24:00)."""
+    since = timedelta(
+        hours=wall.hour, minutes=wall.minute, seconds=wall.second, microseconds=wall.microsecond
+    )
+    return DAY if is_end and not since else since
+
+
+def _grid_times_near(after_midnight: timedelta, step: int) -> list[str]:
+    """The (at most two) grid times of a day nearest to an off-grid time, as HH:MM."""
+    minutes = after_midnight / timedelta(minutes=1)
+    below = int(minutes // step) * step
+    grid = [m for m in (below - step, below, below + step) if 0 <= m < DAY_MINUTES]
+    nearest = sorted(grid, key=lambda m: abs(m - minutes))[:2]
+    return [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(nearest)]
 
 
 def parse_business_hours(text: str) -> tuple[time, time] | None:

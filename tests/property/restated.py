@@ -38,10 +38,12 @@ def seconds_of_day(clock: time) -> float:
     return clock.hour * 3600 + clock.minute * 60 + clock.second + clock.microsecond / 1e6
 
 
-def on_step(instant: datetime, policy: Policy) -> bool:
+def on_step(instant: datetime, policy: Policy, end: bool = False) -> bool:
     """True when the local wall time is a whole multiple of the granularity after midnight."""
-    wall = instant.astimezone(policy.tz)
-    return seconds_of_day(wall.time()) % (policy.granularity_minutes * 60) == 0
+    seconds = seconds_of_day(instant.astimezone(policy.tz).time())
+    if end and seconds == 0:  # an end at midnight is 24:00 of the day before: 1440 minutes
+        seconds = 24 * 3600
+    return seconds % (policy.granularity_minutes * 60) == 0
 
 
 def inside_hours(start: datetime, end: datetime, policy: Policy) -> tuple[bool, bool]:
@@ -71,7 +73,7 @@ def broken_rules(
         broken.append(("too_long", "end-time"))
     if start - now > policy.booking_window:
         broken.append(("too_far_ahead", "date"))
-    if not (on_step(start, policy) and on_step(end, policy)):
+    if not (on_step(start, policy) and on_step(end, policy, end=True)):
         broken.append(
             ("off_granularity", "start-time" if not on_step(start, policy) else "end-time")
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,11 +18,14 @@ from booking.model import TimeSlot
 from booking.policy import Policy
 from bot.api.errors import API_FIELDS
 from storage.engine import make_engine
-from tests.property.restated import broken_rules, moderate
+from tests.property.restated import broken_rules, moderate, seconds_of_day
 
 ZONES = [JST, ZoneInfo("Asia/Kolkata"), ZoneInfo("America/New_York"), ZoneInfo("UTC")]
-STEPS = [1, 5, 10, 15, 30, 60]  # granularities that divide an hour (see the note in the report)
+DAY, DAY_MINUTES = timedelta(days=1), 24 * 60
+# Settings accepts any granularity from 1 to 1440 minutes; common ones are drawn more often.
+STEPS = st.one_of(st.sampled_from([1, 5, 10, 15, 30, 45, 60, 90, 120]), st.integers(1, DAY_MINUTES))
 BASE = datetime(2025, 9, 28, 10, 0, tzinfo=JST)
+EXAMPLE_TIME = re.compile(r"\b([0-9]{2}):([0-9]{2})\b")
 
 
 def on_grid(minute: int, step: int) -> int:
@@ -31,18 +35,20 @@ def on_grid(minute: int, step: int) -> int:
 
 @st.composite
 def hours(draw: st.DrawFn, step: int) -> tuple[time, time] | None:
-    """Business hours on the granularity that open before they close, or None (24 h)."""
+    """Business hours that open before they close (on the grid where it allows), or None (24 h)."""
     if draw(st.booleans()):
         return None
     opens = on_grid(draw(st.integers(0, 22 * 60)), step)
-    closes = on_grid(draw(st.integers(opens + step, 23 * 60 + 59)), step)
+    closes = on_grid(draw(st.integers(opens + 1, DAY_MINUTES - 1)), step)
+    if closes <= opens:  # no later grid time that day: close off the grid
+        closes = draw(st.integers(opens + 1, DAY_MINUTES - 1))
     return time(*divmod(opens, 60)), time(*divmod(closes, 60))
 
 
 @st.composite
 def policies(draw: st.DrawFn) -> Policy:
-    """Any configuration Settings can produce (granularities dividing an hour)."""
-    step = draw(st.sampled_from(STEPS))
+    """Any configuration Settings can produce."""
+    step = draw(STEPS)
     return Policy(
         tz=draw(st.sampled_from(ZONES)),
         max_duration=timedelta(minutes=draw(st.integers(15, 12 * 60))),
@@ -109,8 +115,45 @@ def test_validate_names_the_first_broken_rule_of_the_restatement(
         assert expected, f"refused {error.reason} but the rules allow it"
         assert (error.reason, API_FIELDS.get(error.field or "", error.field)) == expected[0]
         assert error.message.strip() and error.message_ja.strip()
+        if error.reason == "off_granularity":
+            offending = start if error.field == "start-time" else end
+            examples = example_minutes(error, policy.granularity_minutes)
+            assert nearest_grid_minutes(offending, policy, examples) == sorted(examples), error
     else:
         assert not expected, f"accepted but breaks {expected}"
+
+
+def example_minutes(error: InvalidReservation, step: int) -> list[int]:
+    """An off-grid refusal's examples in minutes, checked: real HH:MM grid times in both texts."""
+    found = EXAMPLE_TIME.findall(error.message)
+    assert found and EXAMPLE_TIME.findall(error.message_ja) == found, error.message_ja
+    minutes = [int(hour) * 60 + int(minute) for hour, minute in found if int(minute) < 60]
+    assert len(minutes) == len(found) and all(0 <= m < DAY_MINUTES for m in minutes), found
+    assert all(m % step == 0 for m in minutes), (step, found)
+    return minutes
+
+
+def nearest_grid_minutes(instant: datetime, policy: Policy, examples: list[int]) -> list[int]:
+    """The grid times of the instant's day nearest to it, as many as there are examples."""
+    minutes = seconds_of_day(instant.astimezone(policy.tz).time()) / 60
+    minutes = minutes or DAY_MINUTES  # only an end can be off the grid at midnight: 24:00
+    grid = range(0, DAY_MINUTES, policy.granularity_minutes)
+    return sorted(sorted(grid, key=lambda m: abs(m - minutes))[: len(examples)])
+
+
+def test_every_granularity_counts_its_grid_from_midnight() -> None:
+    """For every step from 1 to 1440, times on and beside the grid get the restatement's verdict."""
+    midnight = datetime.combine(BASE.date() + timedelta(days=1), time(0), tzinfo=JST)
+    for step in range(1, DAY_MINUTES + 1):
+        policy = Policy(granularity_minutes=step, business_hours=None, max_duration=2 * DAY)
+        near_grid = {m + d for m in range(0, DAY_MINUTES, step) for d in (-1, 0, 1)}
+        for minute in sorted(m for m in near_grid if 0 <= m < DAY_MINUTES):
+            start = midnight + timedelta(minutes=minute)
+            for end in (start + timedelta(minutes=step), midnight + DAY):
+                expected = broken_rules(start, end, BASE, policy)
+                assert verdict_and_field(policy, TimeSlot(start, end), BASE) == (
+                    expected[0] if expected else None
+                ), (step, start, end)
 
 
 @moderate(200)
@@ -127,10 +170,18 @@ def test_validate_does_not_depend_on_the_zone_the_slot_is_written_in(
 
 def verdict(policy: Policy, slot: TimeSlot, now: datetime) -> str | None:
     """The reason validate refuses the slot, or None."""
+    found = verdict_and_field(policy, slot, now)
+    return found[0] if found else None
+
+
+def verdict_and_field(policy: Policy, slot: TimeSlot, now: datetime) -> tuple[str, str] | None:
+    """(reason, field) of validate's refusal, or None; off-grid examples are checked."""
     try:
         policy.validate(slot, now)
     except InvalidReservation as error:
-        return error.reason
+        if error.reason == "off_granularity":
+            example_minutes(error, policy.granularity_minutes)
+        return error.reason, str(error.field)
     return None
 
 

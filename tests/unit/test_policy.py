@@ -115,6 +115,53 @@ def test_granularity_is_configurable() -> None:
     assert "15-minute" in error.message
 
 
+def test_a_90_minute_grid_is_counted_from_midnight() -> None:
+    """13:30 is 9 × 90 minutes after midnight; 14:00 is on no 90-minute grid."""
+    policy = Policy(granularity_minutes=90)
+    policy.validate(TimeSlot(jst(13, 30), jst(15)), NOW)
+    error = refusal(policy, jst(14), jst(15))
+    assert (error.reason, error.field) == ("off_granularity", "start")
+    assert "90-minute grid" in error.message and "(e.g. 13:30, 15:00)" in error.message
+    assert "例: 13:30、15:00" in error.message_ja
+
+
+def test_a_90_minute_grid_refuses_an_end_at_14_00() -> None:
+    error = refusal(Policy(granularity_minutes=90), jst(12), jst(14))
+    assert (error.reason, error.field) == ("off_granularity", "end")
+    assert "(e.g. 13:30, 15:00)" in error.message
+
+
+def test_a_45_minute_grid_allows_14_15_and_names_it_for_14_00() -> None:
+    policy = Policy(granularity_minutes=45)
+    policy.validate(TimeSlot(jst(14, 15), jst(15)), NOW)
+    error = refusal(policy, jst(14), jst(15))
+    assert (error.reason, error.field) == ("off_granularity", "start")
+    assert "(e.g. 13:30, 14:15)" in error.message
+
+
+@pytest.mark.parametrize(
+    ("step", "start", "allowed"),
+    [(90, jst(22, 30), True), (60, jst(23), True), (7, jst(23, 55), False)],
+)
+def test_an_end_at_midnight_is_1440_minutes_after_midnight(
+    step: int, start: datetime, allowed: bool
+) -> None:
+    """24:00 is on the grid only when the step divides a day (7 does not: 23:55 is its last)."""
+    policy = Policy(granularity_minutes=step, business_hours=None)
+    end = jst(0, day=(2025, 9, 30))
+    if allowed:
+        policy.validate(TimeSlot(start, end), NOW)
+    else:
+        error = refusal(policy, start, end)
+        assert (error.reason, error.field) == ("off_granularity", "end")
+        assert "(e.g. 23:48, 23:55)" in error.message
+
+
+def test_the_examples_stay_inside_the_day() -> None:
+    error = refusal(Policy(business_hours=None), jst(23, 58), jst(0, day=(2025, 9, 30)))
+    assert "(e.g. 23:50, 23:55)" in error.message
+
+
 @pytest.mark.parametrize(
     ("start", "end"), [(jst(7), jst(8)), (jst(21), jst(22)), (jst(7), jst(11))]
 )
