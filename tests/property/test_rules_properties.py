@@ -116,7 +116,7 @@ def test_validate_names_the_first_broken_rule_of_the_restatement(
         assert (error.reason, API_FIELDS.get(error.field or "", error.field)) == expected[0]
         assert error.message.strip() and error.message_ja.strip()
         if error.reason == "off_granularity":
-            offending = start if error.field == "start-time" else end
+            offending = start if error.field == "start" else end
             examples = example_minutes(error, policy.granularity_minutes)
             assert nearest_grid_minutes(offending, policy, examples) == sorted(examples), error
     else:
@@ -181,7 +181,7 @@ def verdict_and_field(policy: Policy, slot: TimeSlot, now: datetime) -> tuple[st
     except InvalidReservation as error:
         if error.reason == "off_granularity":
             example_minutes(error, policy.granularity_minutes)
-        return error.reason, str(error.field)
+        return error.reason, API_FIELDS.get(error.field or "", str(error.field))
     return None
 
 
