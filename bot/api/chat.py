@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, jsonify, request
@@ -10,10 +11,24 @@ from flask import Blueprint, Response, jsonify, request
 from bot.api.auth import TokenCheck, acting_user
 from bot.api.errors import InvalidInput
 from bot.api.present import reservation_json
-from bot.conversation.types import Converse, Inbound
+from bot.conversation.types import Converse, Inbound, Reply
 
 SESSION_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 MAX_MESSAGE = 4000
+
+
+def confirm_json(reply: Reply, tz: ZoneInfo) -> dict[str, str] | None:
+    """What the reply offers to book when told yes (send "yes" / "はい" to book it), or None."""
+    offered = next((a for a in reply.actions if a.kind == "confirm"), None)
+    if offered is None:
+        return None
+    start, end = (datetime.fromisoformat(x).astimezone(tz) for x in (offered.start, offered.end))
+    return {
+        "room-id": offered.room_id,
+        "date": start.date().isoformat(),
+        "start-time": f"{start:%H:%M}",
+        "end-time": f"{end:%H:%M}",
+    }
 
 
 def create_blueprint(conversation: Converse, tz: ZoneInfo, auth: TokenCheck) -> Blueprint:
@@ -50,6 +65,7 @@ def create_blueprint(conversation: Converse, tz: ZoneInfo, auth: TokenCheck) -> 
                 "language": reply.lang,
                 "source": reply.source,
                 "reservations": [reservation_json(r, tz) for r in reply.reservations],
+                "confirm": confirm_json(reply, tz),
             }
         )
 

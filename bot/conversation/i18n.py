@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "cancel_confirm_no": {"ja": "戻る", "en": "Keep it"},
     "cancelled": {"ja": "取り消しました: {what}", "en": "Cancelled: {what}"},
     "checked_in": {"ja": "チェックインしました: {what}", "en": "Checked in: {what}"},
+    "book_it": {"ja": "予約する", "en": "Book it"},
     "book_this": {"ja": "{what} を予約", "en": "Book {what}"},
     "booked": {"ja": "予約しました: {what}", "en": "Booked: {what}"},
     "my_title": {"ja": "あなたの今後の予約", "en": "Your upcoming reservations"},
@@ -92,7 +93,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "ask_field_room": {"ja": "会議室", "en": "the room"},
     "heard_room": {"ja": "会議室 {room}", "en": "room {room}"},
     "ask_got": {"ja": "承知しました（{got}）。", "en": "Got it ({got}). "},
-    "ask": {"ja": "{head}{names}を教えてください？", "en": "{head}Could you tell me {names}?"},
+    "ask": {
+        "ja": "{head}{names}を教えていただけますか？",
+        "en": "{head}Could you tell me {names}?",
+    },
     "ask_joiner": {"ja": "・", "en": " and "},
     "free_same_time": {
         "ja": "同じ時間に空いている部屋: {rooms}",
@@ -114,6 +118,36 @@ TEXTS: dict[str, dict[str, str]] = {
     "which_to_cancel": {
         "ja": "{listing}\nどの予約を取り消しますか？（例: #12 をキャンセル）",
         "en": "{listing}\nWhich one should I cancel? (e.g. cancel #12)",
+    },
+    "which_to_move": {
+        "ja": "{listing}\nどの予約を変更しますか？（例: #12 を明日15時に変更）",
+        "en": "{listing}\nWhich one should I move? (e.g. move #12 to tomorrow 3pm)",
+    },
+    "which_to_extend": {
+        "ja": "{listing}\nどの予約を延長しますか？（例: #12 を30分延長）",
+        "en": "{listing}\nWhich one should I extend? (e.g. extend #12 by 30 minutes)",
+    },
+    "none_match": {
+        "ja": "その内容に合う予約が見つかりませんでした。",
+        "en": "None of your bookings matches that.",
+    },
+    "changed": {"ja": "変更しました: {what}", "en": "Changed: {what}"},
+    "ask_new_time": {
+        "ja": "いつに変更しますか？（例: 明日の15時に変更）",
+        "en": "When should it move to? (e.g. move it to tomorrow 3pm)",
+    },
+    "ask_extension": {
+        "ja": "どのくらい延長しますか？（例: 30分延長、16時まで延長）",
+        "en": "How long should I extend it? (e.g. by 30 minutes, until 4pm)",
+    },
+    "confirm_booking": {
+        "ja": "{what} で予約しますか？",
+        "en": "Shall I book {what}?",
+    },
+    "free_in_window": {"ja": "{got} の空き状況:", "en": "Free times for {got}:"},
+    "nothing_free_in_window": {
+        "ja": "{got} に条件に合う空きはありません。",
+        "en": "Nothing that fits is free for {got}.",
     },
     "help_got": {"ja": "（わかったこと: {got}）\n", "en": "(Understood so far: {got})\n"},
     "help": {

@@ -41,6 +41,7 @@ class ToolContext:
     sink: ProgressSink | None = None  # a surface showing steps live
     steps: list[Progress] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    listed: list[Reservation] = field(default_factory=list)  # shown with Cancel buttons
 
     def step(self, tool: str, phase: str, summary: str) -> None:
         """Record a step of the turn and hand it to the live sink, if any."""
@@ -48,6 +49,16 @@ class ToolContext:
         self.steps.append(event)
         if self.sink is not None:
             self.sink(event)
+
+    def show(self, reservations: list[Reservation]) -> None:
+        """List reservations in the reply (replacing any listed before), each with Cancel."""
+        old = {r.id for r in self.listed}
+        self.actions = [
+            a for a in self.actions if a.kind != "cancel" or a.reservation_id not in old
+        ]
+        self.listed = list(reservations)
+        for r in reservations:
+            self.offer(Action("cancel", r.id))
 
     def offer(self, action: Action) -> None:
         """Offer an action once (a Cancel per booking, a Book per alternative)."""
@@ -180,6 +191,7 @@ def cancel_reservation(ctx: ToolContext, args: a.CancelReservation) -> dict[str,
 
 def list_my_reservations(ctx: ToolContext, args: a.ListMyReservations) -> dict[str, Any]:
     mine = services.upcoming_for_user(ctx.uow(), owner_id=ctx.user_id, now=ctx.now)
+    ctx.show(mine)
     return {"reservations": [describe(ctx, r) for r in mine]}
 
 
@@ -354,6 +366,9 @@ def reply_from(ctx: ToolContext, text: str, source: str) -> Reply:
     """The structured reply of a turn whose tools ran in this context."""
     lang: Lang = "en" if ctx.lang == "en" else "ja"
     kind = cast(Source, source)
+    made = {r.id for r in ctx.created}
+    listed = [r for r in ctx.listed if r.id not in made]
     return Reply(
-        text, lang, list(ctx.created), list(ctx.actions), list(ctx.steps), kind, dict(ctx.rooms)
-    )
+        text, lang, reservations=list(ctx.created), actions=list(ctx.actions),
+        progress=list(ctx.steps), source=kind, rooms=dict(ctx.rooms), listed=listed,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 from booking.model import Reservation, Room
 
 Lang = Literal["ja", "en"]
-ActionKind = Literal["cancel", "check_in", "release", "book"]
+ActionKind = Literal["cancel", "check_in", "release", "book", "confirm"]
 Source = Literal["model", "offline", "error"]
 
 
@@ -27,7 +27,11 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Action:
-    """Something a surface may offer as a button: on a reservation, or a slot to book."""
+    """A button a surface may offer: on a reservation, or a slot to book.
+
+    'book' is a free alternative after a conflict; 'confirm' books exactly what was asked when the
+    message had no booking verb ("12月6日 14時〜15時 会議室B").
+    """
 
     kind: ActionKind
     reservation_id: int | None = None
@@ -54,11 +58,12 @@ class Reply:
 
     text: str
     lang: Lang
-    reservations: list[Reservation] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)  # made or changed
     actions: list[Action] = field(default_factory=list)
     progress: list[Progress] = field(default_factory=list)
     source: Source = "model"
     rooms: Mapping[str, Room] = field(default_factory=dict)  # the rooms this turn read, by id
+    listed: list[Reservation] = field(default_factory=list)  # shown, each with its buttons
 
 
 class Converse(Protocol):

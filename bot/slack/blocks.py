@@ -128,9 +128,10 @@ def confirmation(
 
 
 def reply_blocks(reply: Reply, tz: ZoneInfo) -> list[Block]:
-    """The core's reply: its text, a Cancel per booking, and a button per alternative slot."""
-    blocks = confirmation(reply.text, reply.reservations, dict(reply.rooms), tz, reply.lang)
-    offers = [a for a in reply.actions if a.kind == "book"][:MAX_ALTERNATIVES]
+    """The core's reply: its text, a Cancel per booking shown, a button per slot offered."""
+    shown = [*reply.reservations, *reply.listed]
+    blocks = confirmation(reply.text, shown, dict(reply.rooms), tz, reply.lang)
+    offers = [a for a in reply.actions if a.kind in ("book", "confirm")][:MAX_ALTERNATIVES]
     if offers:
         blocks.append(
             {"type": "actions", "elements": [alternative_button(a, reply, tz) for a in offers]}
@@ -139,18 +140,21 @@ def reply_blocks(reply: Reply, tz: ZoneInfo) -> list[Block]:
 
 
 def alternative_button(action: Action, reply: Reply, tz: ZoneInfo) -> Block:
-    """'Book 会議室B 14:00–15:00': books that free slot for whoever presses it."""
+    """'会議室B 14:00〜15:00 を予約' (an alternative) or '予約する' (confirm what was asked)."""
     room = reply.rooms.get(action.room_id)
     name = room.label(reply.lang) if room else action.room_id
     start, end = (local(datetime.fromisoformat(x), tz) for x in (action.start, action.end))
     label = t("book_this", reply.lang, what=f"{name} {start:%H:%M}–{end:%H:%M}")
+    if action.kind == "confirm":
+        label = t("book_it", reply.lang)
     value = f"{action.room_id}|{action.start}|{action.end}|{reply.lang}"
-    return {
+    button = {
         "type": "button",
         "action_id": BOOK_ALTERNATIVE_ACTION,
         "text": plain(label),
         "value": value,
     }
+    return {**button, "style": "primary"} if action.kind == "confirm" else button
 
 
 def reminder_blocks(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: str) -> list[Block]:

@@ -169,3 +169,17 @@ def test_unknown_route_and_method_are_json(client: FlaskClient) -> None:
     """404 and 405 are JSON errors too."""
     assert (client.get("/api/nothing").json or {})["error"]["code"] == "not_found"
     assert client.put("/api/reservations").status_code == 405
+
+
+def test_chat_offers_a_complete_slot_then_books_it_on_yes(client: FlaskClient) -> None:
+    """No booking verb: the reply says what it would book with a confirm flag; はい books it."""
+    session = {"sessionId": "confirm-1"}
+    offered = client.post("/api/chat", json={"message": "9月29日 14時〜15時 会議室B"} | session)
+    body = offered.json or {}
+    assert body["reservations"] == [] and body["confirm"] == {
+        "room-id": "2", "date": "2025-09-29", "start-time": "14:00", "end-time": "15:00",
+    }  # fmt: skip
+    assert (client.get("/api/reservations?date=2025-09-29").json or {})["reservations"] == []
+    booked = client.post("/api/chat", json={"message": "はい"} | session).json or {}
+    assert booked["confirm"] is None
+    assert [(r["room-id"], r["start-time"]) for r in booked["reservations"]] == [("2", "14:00")]

@@ -209,8 +209,8 @@ CASES: list[object] = [
     ("I need Room B tomorrow at 14:30 for 45 minutes", Book("2", TUE, "14:30", "15:15")),
     # Known gaps (strict xfails): casual phrasings whose fields are all understood but whose
     # intent is not (hiragana とって after a bare room letter, a bare お願い).
-    gap("明日２時から１時間Aとって", Book("1", TUE, "14:00", "15:00"), "とって not a booking"),
-    gap("明日１４時〜１５時で会議室Ｂお願い", Book("2", TUE, "14:00", "15:00"), "お願い"),
+    ("明日２時から１時間Aとって", Book("1", TUE, "14:00", "15:00")),
+    ("明日１４時〜１５時で会議室Ｂお願い", Book("2", TUE, "14:00", "15:00")),
 ]
 
 
@@ -478,3 +478,21 @@ def test_english_request_naming_a_japanese_room_is_answered_in_english() -> None
     reply = desk.say("book 会議室A tomorrow 2pm for 1 hour")
     assert len(desk.rows) == 1
     assert reply.lang == "en" and language(reply.text) == "en"
+
+
+@pytest.mark.parametrize(
+    ("offer", "yes"),
+    [("12月6日 14時〜15時 会議室B", "はい"), ("Room B Dec 6 2pm-3pm", "yes, please")],
+)
+def test_a_confirmation_answered_yes_books_exactly_that(offer: str, yes: str) -> None:
+    """A complete slot without a verb is only offered; 'yes' then books it, once."""
+    desk = Desk()
+    offered = desk.say(offer)
+    assert desk.rows == [] and [a.kind for a in offered.actions] == ["confirm"]
+    booked = desk.say(yes)
+    assert [(r.room_id, r.start) for r in desk.rows] == [
+        ("2", at(date(2025, 12, 6), time(14))),
+    ]
+    assert [r.id for r in booked.reservations] == [desk.rows[0].id]
+    desk.say(yes)  # a second yes is not a second booking
+    assert len(desk.rows) == 1

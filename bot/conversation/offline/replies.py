@@ -20,6 +20,8 @@ def understood(lang: str, h: Understood) -> str:
     if h.start:
         end = h.end_time()
         parts.append(f"{h.start:%H:%M}" + (f"–{end:%H:%M}" if end else ""))
+    elif h.window:
+        parts.append(f"{h.window[0]:%H:%M}–{h.window[1]:%H:%M}")
     if h.room_id:
         parts.append(t("heard_room", lang, room=h.room_id))
     if h.capacity:
@@ -115,9 +117,66 @@ def mine(lang: str, result: dict[str, Any]) -> str:
     return "\n".join([t("mine_title", lang), *(f"• {i}" for i in items)])
 
 
-def which_to_cancel(lang: str, result: dict[str, Any]) -> str:
-    """Ask which reservation to cancel."""
-    return t("which_to_cancel", lang, listing=mine(lang, result))
+def which(lang: str, result: dict[str, Any], verb: str) -> str:
+    """List the candidates and ask which one to cancel, move or extend."""
+    if not result.get("ok") or not result.get("reservations"):
+        return mine(lang, result)
+    return t(f"which_to_{verb}", lang, listing=mine(lang, result))
+
+
+def none_match(lang: str, result: dict[str, Any]) -> str:
+    """No booking of the user's fits the description: say so and list what they have."""
+    return t("none_match", lang) + "\n" + mine(lang, result)
+
+
+def changed(lang: str, result: dict[str, Any]) -> str:
+    """Confirmation of a move or extension, or why not."""
+    if not result.get("ok"):
+        return booked(lang, result)
+    return t("changed", lang, what=_reservation(lang, result["reservation"]))
+
+
+def ask_new_time(lang: str) -> str:
+    """Ask where a booking should move to."""
+    return t("ask_new_time", lang)
+
+
+def ask_extension(lang: str) -> str:
+    """Ask how long an extension should be."""
+    return t("ask_extension", lang)
+
+
+def confirm(lang: str, h: Understood, room: str) -> str:
+    """One line saying what would be booked, asking for the go-ahead (a button is offered)."""
+    end = h.end_time()
+    assert h.day is not None and h.start is not None and end is not None
+    what = f"{room} {h.day.isoformat()} {h.start:%H:%M}–{end:%H:%M}"
+    return t("confirm_booking", lang, what=what)
+
+
+def free_in_window(
+    lang: str,
+    h: Understood,
+    gaps: list[tuple[str, Any, Any]],
+    rooms: dict[str, Any],
+    missing: list[str],
+) -> str:
+    """The rooms free in a part of the day, with their free times (and which one, if booking)."""
+    if not gaps:
+        return nothing_free_in_window(lang, h)
+    lines: dict[str, list[str]] = {}
+    for room_id, lo, hi in gaps:
+        name = rooms[room_id].label(lang) if room_id in rooms else room_id
+        lines.setdefault(name, []).append(f"{lo:%H:%M}–{hi:%H:%M}")
+    body = "\n".join(f"• {name}: {', '.join(spans)}" for name, spans in lines.items())
+    head = t("free_in_window", lang, got=understood(lang, h))
+    question = [ask(lang, Understood(h.intent, h.lang), missing)] if missing else []
+    return "\n".join([head, body, *question])
+
+
+def nothing_free_in_window(lang: str, h: Understood) -> str:
+    """Nothing fits in that part of the day."""
+    return t("nothing_free_in_window", lang, got=understood(lang, h))
 
 
 def cancelled(lang: str, result: dict[str, Any]) -> str:

@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal, cast
+
+from kanjize import kanji2number
 
 from booking.clock import JST
 from booking.model import Room
 from bot.conversation.language import detect_language
 
-from .understand_time import find_day, find_duration, find_times, mask, normalise
+from .understand_time import find_day, find_duration, find_times, find_window, mask, normalise
 
-Intent = Literal["book", "free", "schedule", "mine", "cancel", "help", "unknown"]
+Intent = Literal["book", "free", "schedule", "mine", "cancel", "move", "extend", "help", "unknown"]
 Lang = Literal["ja", "en"]
 _I = re.IGNORECASE
 
@@ -50,11 +52,25 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
     for intent, pattern in (
         ("cancel", r"キャンセル|取り?消|" + _words(r"cancel\w*|call off|delete|remove")),
         (
+            "extend",
+            r"延長|延ばし|伸ばし|長く|" + _words(r"extend\w*|prolong\w*|make\s+it\s+longer"),
+        ),
+        (
+            "move",
+            r"変更|移動|ずらし|ずらす|動かし|変えて|"
+            + _words(r"move|moved|reschedule\w*|push\s+(?:it\s+)?back|shift|change\s+(?:my|the)"),
+        ),
+        (
             "mine",
-            r"(?:私|わたし|僕|ぼく|俺|自分)の予約|"
-            + _words(r"my\s+(?:upcoming\s+|next\s+)?(?:bookings?|reservations?)")
+            r"(?:私|わたし|僕|ぼく|俺|自分)(?:の|が(?:入れた|取った|した))予約|予約(?:して|入れて|取って)"
+            r"(?:いる|る)(?:の|もの|部屋|会議)|(?:何|なに)を予約|予約(?:ある|あります)[?？か]|"
+            + _words(r"my\s+(?:upcoming\s+|next\s+)?(?:bookings?|reservations?|meetings?)")
             + "|"
-            + _words(r"(?:have|did)\s+i\s+(?:book|reserve)\w*"),
+            + _words(
+                r"(?:have|did)\s+i\s+(?:book|reserve)\w*|what\s+(?:do\s+i\s+have|have\s+i\s+got|"
+                r"have\s+i|did\s+i|am\s+i)\s+(?:booked|reserved|book|reserve)|do\s+i\s+have\s+any|"
+                r"(?:show|list|see)\s+(?:me\s+)?(?:all\s+)?my|am\s+i\s+booked"
+            ),
         ),
         (
             "free",
@@ -64,9 +80,11 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
         (
             "book",
             r"予約(?:して|した(?:い|く)|しよ|しま|する|を?お願|を?頼|を?入れ|でき|を?取)"
-            r"|押さえ|抑え|取って|取りたい|とって|とりたい|確保|使いたい|予約\s*[。.!！]*\s*$|"
+            r"|押さえ|抑え|取って|取りたい|とって|とりたい|確保|使いたい|予約\s*[。.!！]*\s*$"
+            r"|お願い|おねがい|頼む|頼みます|入れて|"
             + _words(
                 r"book|reserve|grab|hold|(?:need|want|get)\s+(?:a\s+)?(?:room|rm)|schedule\s+an?\s+meeting"
+                r"|i\s+(?:need|want)|i[’']d\s+like|i\s+would\s+like"
             ),
         ),
         ("free", r"空い|空き|あいて|空室|使える部屋|" + _words(r"available|free|vacant")),
@@ -85,6 +103,22 @@ _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
 )
 _TITLE = re.compile(r"「([^「」]*)」|『([^『』]*)』|[\"＂]([^\"＂]+)[\"＂]|“([^“”]+)”")
 _MAX_CHARS = 2000  # a booking request is short; longer text is read up to here
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                 "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                 "eighteen", "nineteen", "twenty")  # fmt: skip
+_COUNT_WORD = re.compile(
+    r"(?<![a-z])(?P<for>for\s+)?(?P<w>" + "|".join(_NUMBER_WORDS) + r")(?P<unit>[\s-]*"
+    r"(?:people|persons?|ppl|pax|participants|attendees|guests|of\s+us)(?![a-z]))?"
+    r"(?!\s*(?:hours?|hrs?|mins?|minutes?|h|m|days?|weeks?|times?|[ap]\.?m|o'?clock)(?![a-z]))",
+    _I,
+)
+_KANJI_COUNT = re.compile(r"(?P<k>[一二三四五六七八九十百]+)\s*(?P<u>人|名)")
+_AFFIRM = re.compile(
+    r"^\s*(?:はい|うん|ええ|お願いします|お願い|それで(?:お願いします)?|予約する|予約して|"
+    r"(?:yes|yep|yeah|ok|okay|sure|please(?:\s+do)?|go\s+ahead|book\s+it|do\s+it)"
+    r"(?:[,\s]+(?:please|thanks|thank\s+you))?)\s*[。.!！]*\s*$",
+    _I,
+)
 _CAPACITY = re.compile(
     r"(?<![\d.])(?P<a>\d{1,3})\s*(?:人|名)"
     r"|(?<![\d.])(?P<b>\d{1,3})[\s-]*(?:people|persons?|ppl|pax|participants|attendees|seats?)"
@@ -127,6 +161,15 @@ class Understood:
     reservation_id: int | None = None
     title: str | None = None
     day_said: bool = False  # False when `day` is only today's default for a bare time
+    window: tuple[time, time] | None = None  # a part of the day to search ('午後', 'morning')
+    target: Understood | None = None  # for move: the booking meant (its day, time, room)
+
+    @property
+    def understood_anything(self) -> bool:
+        """True when the text named any booking field."""
+        fields = (self.day if self.day_said else None, self.start, self.end, self.duration,
+                  self.room_id, self.capacity, self.window, self.reservation_id)  # fmt: skip
+        return any(f is not None for f in fields) or bool(self.equipment)
 
     def end_time(self) -> time | None:
         """The explicit end, else start + duration (None past midnight or when unknown)."""
@@ -144,18 +187,53 @@ class Understood:
         return [*missing, "room"] if self.room_id is None else missing
 
 
+def is_affirmation(text: str) -> bool:
+    """True for a bare yes ('はい', 'お願いします', 'ok', 'book it')."""
+    return _AFFIRM.match(normalise(text[:200])) is not None
+
+
 def understand(text: str, now: datetime, rooms: Sequence[Room]) -> Understood:
     """Parse one request into an intent and the booking fields it mentions."""
     title, rest = _title(text[:_MAX_CHARS])
-    today = now.astimezone(JST).date() if now.tzinfo else now.date()
     plain = normalise(rest)
+    intent = _intent(plain)
+    if intent == "unknown" and _POLITE.search(plain):
+        intent = "book"  # '会議室B 明日14時から1時間 お願い', 'Room B tomorrow 2-3pm please'
+    split = _move_split(plain) if intent == "move" else None
+    if split is not None:  # 'move my 3pm tomorrow to 4pm': what it is, then where it goes
+        meant = _fields(split[0], now, rooms, title, intent, text)
+        to = _fields(split[1], now, rooms, title, intent, text)
+        return replace(to, target=meant)
+    return _fields(plain, now, rooms, title, intent, text)
+
+
+_POLITE = re.compile(r"お願|おねがい|よろしく|" + _words(r"please|pls|plz"), _I)
+_MOVE_JA = re.compile(r"を(?P<to>[^を]*?)(?:に|へ)(?:変更|移動|ずらし|ずらす|動かし|変えて)")
+_MOVE_EN = re.compile(r"(?<![a-z])to(?![a-z])", _I)
+
+
+def _move_split(plain: str) -> tuple[str, str] | None:
+    """The text naming the booking and the text naming where it goes ('AをBに変更', 'X to Y')."""
+    ja = _MOVE_JA.search(plain)
+    if ja is not None:
+        return plain[: ja.start()], ja["to"]
+    found = list(_MOVE_EN.finditer(plain))
+    return (plain[: found[-1].start()], plain[found[-1].end() :]) if found else None
+
+
+def _fields(
+    plain: str, now: datetime, rooms: Sequence[Room], title: str | None, intent: Intent, text: str
+) -> Understood:
+    """The booking fields of (part of) a normalised request."""
+    today = now.astimezone(JST).date() if now.tzinfo else now.date()
     day, remaining = find_day(plain, today)
     start, end, remaining = find_times(remaining)
+    window, remaining = find_window(remaining)
     duration, remaining = find_duration(remaining)
     capacity, remaining = _capacity(remaining)
     reservation_id, remaining = _reservation_id(remaining)
     return Understood(
-        intent=_intent(plain),
+        intent=intent,
         lang=detect_language(text),
         day=day if day is not None or start is None else today,
         start=start,
@@ -167,6 +245,7 @@ def understand(text: str, now: datetime, rooms: Sequence[Room]) -> Understood:
         reservation_id=reservation_id,
         title=title,
         day_said=day is not None,
+        window=window if start is None else None,
     )
 
 
@@ -184,12 +263,22 @@ def _title(text: str) -> tuple[str | None, str]:
 
 
 def _capacity(text: str) -> tuple[int | None, str]:
-    """The head count ('6人', '6名', 'for 6', '6 people', '6-person') and the rest."""
+    """The head count ('6人', '二人', '6名様', 'for 6', 'six people', 'for six') and the rest."""
+    text = _KANJI_COUNT.sub(lambda m: f"{int(kanji2number(m['k']))}{m['u']}", text)
+    text = _COUNT_WORD.sub(_count_digits, text)
     for match in _CAPACITY.finditer(text):
         count = int(next(g for g in match.groups() if g is not None))
         if count > 0:
             return count, mask(text, [match.span()])
     return None, text
+
+
+def _count_digits(match: re.Match[str]) -> str:
+    """'six people' → '6 people', 'for six' → 'for 6'; other number words are left alone."""
+    if not (match["for"] or match["unit"]):
+        return match[0]
+    number = str(_NUMBER_WORDS.index(match["w"].lower()) + 1)
+    return f"{match['for'] or ''}{number}{match['unit'] or ''}"
 
 
 def _reservation_id(text: str) -> tuple[int | None, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -31,11 +31,22 @@ _EXPLICIT_DATE = re.compile(
     rf"|(?<![\d.:])(?P<d5>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon5>{_MONTH})(?![a-z])",
     _I,
 )
-_RELATIVE = (
-    (re.compile(r"明後日|あさって|(?:the\s+)?day\s+after\s+tomorrow", _I), 2),
-    (re.compile(r"今日|本日|きょう|(?<![a-z])(?:today|tonight)(?![a-z])", _I), 0),
-    (re.compile(r"明日|あした|(?<![a-z])(?:tomorrow|tmrw|tmr|2moro)(?![a-z])", _I), 1),
-)
+_RELATIVE: tuple[tuple[re.Pattern[str], Callable[[date], int]], ...] = (
+    (re.compile(r"明後日|あさって|(?:the\s+)?day\s+after\s+tomorrow", _I), lambda d: 2),
+    (re.compile(r"今日|本日|きょう|(?<![a-z])(?:today|tonight)(?![a-z])", _I), lambda d: 0),
+    (re.compile(r"昨日|きのう|(?<![a-z])yesterday(?![a-z])", _I), lambda d: -1),
+    (re.compile(r"明日|あした|(?<![a-z])(?:tomorrow|tmrw|tmr|2moro)(?![a-z])", _I), lambda d: 1),
+    (re.compile(r"週明け|(?<![a-z])(?:start|beginning)\s+of\s+next\s+week(?![a-z])", _I),
+     lambda d: 7 - d.weekday()),  # the coming Monday (a week ahead on a Monday)
+)  # fmt: skip
+_WINDOWS: tuple[tuple[re.Pattern[str], time, time], ...] = (
+    (re.compile(r"朝イチ|朝一番?|(?<![a-z])first\s+thing(?:\s+in\s+the\s+morning)?(?![a-z])", _I),
+     time(9), time(10)),
+    (re.compile(r"午前中?|(?<![a-z])(?:in\s+the\s+)?morning(?![a-z])", _I), time(9), time(12)),
+    (re.compile(r"昼過ぎ|昼から|(?<![a-z])after\s+lunch(?![a-z])", _I), time(13), time(17)),
+    (re.compile(r"午後|(?<![a-z])(?:in\s+the\s+)?afternoon(?![a-z])", _I), time(13), time(18)),
+    (re.compile(r"夕方|(?<![a-z])(?:in\s+the\s+)?evening(?![a-z])", _I), time(16), time(19)),
+)  # fmt: skip
 _EN_DAY = (
     r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
     r"|sat(?:urday)?|sun(?:day)?"
@@ -56,6 +67,10 @@ _ATOM = re.compile(
     r"|(?<![\d:.])(?P<eh>\d{1,2})(?:[.:](?P<em>\d{2}))?\s*" + _MER.format("emer") + r""
     r"|(?<![\d:.])(?P<oh>\d{1,2})\s*o'?clock"
     r"|(?P<noon>正午|(?<![a-z])(?:noon|midday)(?![a-z]))"
+    r"|(?<![a-z])(?P<past>half|quarter)\s+past\s+(?P<ph>\d{1,2})(?:\s*"
+    + _MER.format("pmer")
+    + r")?"
+    r"|(?<![a-z])quarter\s+to\s+(?P<qh>\d{1,2})(?:\s*" + _MER.format("qmer") + r")?"
     r"|(?<![\d:./#])(?P<bare>\d{1,2})(?!\d|\s*[:./%時分人名日月件番号]"
     r"|\s*(?:h|hrs?|hours?|m|mins?|minutes?|people|persons?|ppl|pax)(?![a-z]))",
     _I,
@@ -66,7 +81,7 @@ _RANGE_SEP = re.compile(
 _END_MARK_AFTER = re.compile(r"\s*(?:まで|迄)")
 _END_MARK_BEFORE = re.compile(r"(?:(?<![a-z])(?:until|till|by)|〜|~)\s*$", _I)
 _DURATION = re.compile(
-    r"(?<![\d.])(?P<h>\d+(?:\.\d+)?)\s*(?:時間|hours?|hrs?|h)(?![a-z])"
+    r"(?<![\d.])(?P<h>\d+(?:\.\d+)?)\s*(?:時間|(?:hours?|hrs?|h)(?![a-z]))"
     r"(?:\s*(?P<half>半)|\s*(?:and\s+)?(?P<hm>\d{1,2})\s*(?:分|minutes?|mins?|m)(?![a-z]))?"
     r"|(?<![\d.])(?P<m>\d+)\s*(?:分間?|minutes?|mins?|m)(?![a-z])"
     r"|(?<![a-z])(?P<word>an?|one|two|three|four)\s+hours?(?P<and_half>\s+and\s+a\s+half)?"
@@ -77,9 +92,28 @@ _DURATION = re.compile(
 _WORD_HOURS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 
 
+_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+               "eleven", "twelve")  # fmt: skip
+_HOUR_WORD = re.compile(
+    r"(?<![a-z])(?P<lead>(?:half|quarter)\s+(?:past|to)\s+|at\s+)?(?P<w>"
+    + "|".join(_HOUR_WORDS)
+    + r")(?P<tail>\s*(?:[ap]\.?m\.?|o'?clock)(?![a-z]))?",
+    _I,
+)
+
+
 def normalise(text: str) -> str:
-    """Fold full-width digits, letters and symbols to ASCII (NFKC)."""
-    return unicodedata.normalize("NFKC", text)
+    """Fold full-width digits, letters and symbols to ASCII (NFKC); hour words to digits."""
+    folded = unicodedata.normalize("NFKC", text)
+    return _HOUR_WORD.sub(_hour_digits, folded)
+
+
+def _hour_digits(match: re.Match[str]) -> str:
+    """'half past ten' → 'half past 10', 'three pm' → '3 pm' (only where a time is meant)."""
+    if not (match["lead"] or match["tail"]):
+        return match[0]
+    number = str(_HOUR_WORDS.index(match["w"].lower()) + 1)
+    return f"{match['lead'] or ''}{number}{match['tail'] or ''}"
 
 
 def mask(text: str, spans: Iterable[Span]) -> str:
@@ -132,7 +166,7 @@ def _relative_days(text: str, today: date) -> list[tuple[date | None, Span]]:
     hits: list[tuple[date | None, Span]] = []
     for pattern, offset in _RELATIVE:
         for match in pattern.finditer(text):
-            hits.append((today + timedelta(days=offset), match.span()))
+            hits.append((today + timedelta(days=offset(today)), match.span()))
         text = mask(text, (span for _, span in hits))
     return sorted(hits, key=lambda hit: hit[1])
 
@@ -206,9 +240,15 @@ def _atoms(text: str) -> list[_Atom]:
         if g["noon"]:
             atoms.append(_Atom(match.span(), 12, 0, None, False, False))
             continue
-        hour_text = g["jh"] or g["ch"] or g["eh"] or g["oh"] or g["bare"]
+        if g["qh"]:  # quarter to 3 → 2:45
+            hour = (int(g["qh"]) - 1) % 12 or 12
+            atoms.append(_Atom(match.span(), hour, 45, _meridiem(g["qmer"]), False, False))
+            continue
+        hour_text = g["jh"] or g["ch"] or g["eh"] or g["oh"] or g["ph"] or g["bare"]
         minute = 30 if g["half"] else int(g["jm"] or g["cm"] or g["em"] or 0)
-        meridiem = _meridiem(g["jp"] or g["cp"] or g["cmer"] or g["emer"])
+        if g["past"]:
+            minute = 30 if g["past"].lower() == "half" else 15
+        meridiem = _meridiem(g["jp"] or g["cp"] or g["cmer"] or g["emer"] or g["pmer"])
         padded = hour_text.startswith("0")
         atoms.append(_Atom(match.span(), int(hour_text), minute, meridiem, bool(g["bare"]), padded))
     return atoms
@@ -274,6 +314,18 @@ def _marks_end(text: str, atom: _Atom) -> bool:
     """True when a lone time is an end: '15時まで', 'until 3pm'."""
     after = _END_MARK_AFTER.match(text, atom.span[1]) is not None
     return after or _END_MARK_BEFORE.search(text[: atom.span[0]]) is not None
+
+
+# ---- windows --------------------------------------------------------------------------------
+
+
+def find_window(text: str) -> tuple[tuple[time, time] | None, str]:
+    """A part of the day to search in ('午後', 'morning', '朝イチ', 'after lunch') and the rest."""
+    for pattern, opens, closes in _WINDOWS:
+        match = pattern.search(text)
+        if match is not None:
+            return (opens, closes), mask(text, [match.span()])
+    return None, text
 
 
 # ---- durations ------------------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""Turn one understood request into tool calls and a reply (the offline assistant's decisions).
+
+Book when room, day and times are all known and the message asks to book; confirm with a button
+when it names a complete slot without a booking verb; ask for exactly what is missing (offering
+free rooms when only the room is); act on the user's own booking when exactly one matches.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from booking.clock import at
+from bot.conversation.offline import replies as t
+from bot.conversation.offline.understand import Understood
+from bot.conversation.tools import ToolContext, run_tool
+from bot.conversation.types import Action
+
+Booking = dict[str, Any]
+
+
+class Handler:
+    """Answers one understood request through the tools."""
+
+    def __init__(self, ctx: ToolContext, heard: Understood, lang: str):
+        self.ctx, self.heard, self.lang = ctx, heard, lang
+
+    def call(self, name: str, **args: Any) -> dict[str, Any]:
+        """Run a tool exactly as the model would."""
+        clean = {k: v for k, v in args.items() if v is not None}
+        return run_tool(self.ctx, name, json.dumps(clean, default=str))
+
+    def answer(self) -> str:
+        """The reply for the understood intent; help only when nothing was understood."""
+        intent = self.heard.intent
+        if intent in ("unknown", "help") and self.heard.understood_anything:
+            return self.confirm() if self._complete() else self.book()
+        handlers = {
+            "book": self.book, "free": self.free, "schedule": self.schedule, "mine": self.mine,
+            "cancel": self.cancel, "move": self.move, "extend": self.extend,
+        }  # fmt: skip
+        return handlers.get(intent, self.help)()
+
+    def times(self, h: Understood | None = None) -> dict[str, Any]:
+        """The time arguments of the request."""
+        h = h or self.heard
+        end = h.end_time()
+        return {"date": h.day, "start_time": h.start, "end_time": end.strftime("%H:%M") if end else None}  # fmt: skip
+
+    # ---- booking and searching ------------------------------------------------------------
+
+    def book(self) -> str:
+        """Book, or ask for what is missing (offering free rooms when only the room is)."""
+        h = self.heard
+        if h.window is not None and h.start is None and h.day is not None:
+            return self.in_window()
+        missing = h.missing_for_booking()
+        if not missing and self._too_small():
+            missing = ["room"]  # the named room does not seat them: offer ones that do
+        if missing == ["room"]:
+            found = self.call("find_free_rooms", **self.times(), **self._needs())
+            return t.pick_room(self.lang, h, found)
+        if missing:
+            return t.ask(self.lang, h, missing)
+        result = self.call("create_reservation", room=h.room_id, **self.times(), title=h.title)
+        return t.booked(self.lang, result)
+
+    def confirm(self) -> str:
+        """A complete slot without a booking verb: say what would be booked, offer a button."""
+        h = self.heard
+        end = h.end_time()
+        assert h.day is not None and h.start is not None and end is not None and h.room_id
+        tz = self.ctx.policy.tz
+        start_at = at(h.day, h.start, tz)
+        end_at = at(h.day + timedelta(days=1) if end <= h.start else h.day, end, tz)
+        action = Action("confirm", room_id=h.room_id, start=start_at.isoformat(), end=end_at.isoformat())  # fmt: skip
+        self.ctx.offer(action)
+        return t.confirm(self.lang, h, self.ctx.room_name(h.room_id, self.lang))
+
+    def in_window(self) -> str:
+        """'明日の午後' / 'tomorrow morning': the first free slot there, or the free rooms."""
+        h = self.heard
+        assert h.window is not None and h.day is not None
+        length = h.duration or (timedelta(minutes=_minutes(h.end) - _minutes(h.start)) if h.end and h.start else None)  # fmt: skip
+        gaps = self._free_in_window(h.day, h.window, length)
+        if h.room_id and length is not None:
+            slot = next((g for g in gaps if g[0] == h.room_id), None)
+            if slot is None:
+                return t.nothing_free_in_window(self.lang, h)
+            start = slot[1]
+            finish = (datetime.combine(h.day, start) + length).time()
+            result = self.call("create_reservation", room=h.room_id, date=h.day, start_time=start,
+                               end_time=finish.strftime("%H:%M"), title=h.title)  # fmt: skip
+            return t.booked(self.lang, result)
+        missing = [m for m in h.missing_for_booking() if m != "day"]
+        return t.free_in_window(self.lang, h, gaps, self.ctx.rooms, missing)
+
+    def free(self) -> str:
+        """Which rooms are free for a slot or in a part of the day."""
+        h = self.heard
+        if h.window is not None and h.start is None:
+            day = h.day or self.ctx.now.astimezone(self.ctx.policy.tz).date()
+            gaps = self._free_in_window(day, h.window, h.duration)
+            return t.free_in_window(self.lang, h, gaps, self.ctx.rooms, [])
+        missing = [m for m in h.missing_for_booking() if m != "room"]
+        if missing:
+            return t.ask(self.lang, h, missing)
+        found = self.call("find_free_rooms", **self.times(), **self._needs())
+        return t.free_rooms(self.lang, h, found)
+
+    def _free_in_window(
+        self, day: date, window: tuple[time, time], length: timedelta | None
+    ) -> list[tuple[str, time, time]]:
+        """(room id, from, to) free gaps inside the window, in rooms that fit, earliest first."""
+        schedule = self.call("get_schedule", date=day, room=self.heard.room_id)
+        need = timedelta(minutes=30) if length is None else length
+        gaps: list[tuple[str, time, time]] = []
+        for entry in schedule.get("rooms", []):
+            if not self._fits(entry["room"]):
+                continue
+            for span in entry["free"]:
+                lo, hi = (time.fromisoformat(x) for x in span.split("-"))
+                lo, hi = max(lo, window[0]), min(hi, window[1])
+                if _minutes(hi) - _minutes(lo) >= need.total_seconds() / 60:
+                    gaps.append((entry["room"]["id"], lo, hi))
+        return sorted(gaps, key=lambda g: (g[1], g[0]))
+
+    def _fits(self, room: dict[str, Any]) -> bool:
+        """True when a room seats the party and has the equipment asked for."""
+        h = self.heard
+        have = {e.lower() for e in room.get("equipment", [])}
+        return (h.capacity or 0) <= room["capacity"] and all(e in have for e in h.equipment)
+
+    def schedule(self) -> str:
+        day = self.heard.day or self.ctx.now.astimezone(self.ctx.policy.tz).date()
+        return t.schedule(self.lang, self.call("get_schedule", date=day, room=self.heard.room_id))
+
+    def help(self) -> str:
+        return t.help_text(self.lang, self.heard)
+
+    # ---- the user's own bookings -------------------------------------------------------------
+
+    def mine(self) -> str:
+        return t.mine(self.lang, self.call("list_my_reservations"))
+
+    def cancel(self) -> str:
+        """Cancel by number, or the one booking of mine the description matches."""
+        if self.heard.reservation_id is not None:
+            result = self.call("cancel_reservation", reservation_id=self.heard.reservation_id)
+            return t.cancelled(self.lang, result)
+        found, everything = self._matching(self.heard)
+        if len(found) == 1 and self._described(self.heard):
+            self.ctx.show([])
+            return t.cancelled(
+                self.lang, self.call("cancel_reservation", reservation_id=found[0]["id"])
+            )
+        return self._which(found, everything, "cancel")
+
+    def move(self) -> str:
+        """Move the one booking the description matches to the new day / time / room."""
+        h = self.heard
+        target = h.target or h
+        found, everything = self._matching(target)
+        if len(found) != 1 or not self._described(target):
+            return self._which(found, everything, "move")
+        if h.target is None or (h.start is None and not h.day_said and h.room_id is None):
+            return t.ask_new_time(self.lang)
+        args = {"date": h.day if h.day_said else None, "start_time": h.start, "room": h.room_id}
+        self.ctx.show([])
+        return t.changed(
+            self.lang, self.call("change_reservation", reservation_id=found[0]["id"], **args)
+        )
+
+    def extend(self) -> str:
+        """Extend the one booking the description matches by a length or to an end time."""
+        h = self.heard
+        identify = Understood(h.intent, h.lang, day=h.day, start=h.start, room_id=h.room_id,
+                              reservation_id=h.reservation_id, day_said=h.day_said)  # fmt: skip
+        found, everything = self._matching(identify)
+        if len(found) != 1:
+            return self._which(found, everything, "extend")
+        old_end = time.fromisoformat(found[0]["end_time"])
+        if h.end is not None:
+            new_end = h.end
+        elif h.duration is not None:
+            new_end = (datetime.combine(date.min, old_end) + h.duration).time()
+        else:
+            return t.ask_extension(self.lang)
+        self.ctx.show([])
+        result = self.call("change_reservation", reservation_id=found[0]["id"], end_time=new_end.strftime("%H:%M"))  # fmt: skip
+        return t.changed(self.lang, result)
+
+    def _matching(self, h: Understood) -> tuple[list[Booking], dict[str, Any]]:
+        """The user's upcoming bookings the description fits (number, day, start, room)."""
+        everything = self.call("list_my_reservations")
+        mine: list[Booking] = everything.get("reservations", [])
+        return [r for r in mine if _fits_description(r, h)], everything
+
+    @staticmethod
+    def _described(h: Understood) -> bool:
+        """True when the message said which booking (not just 'cancel my booking')."""
+        return h.reservation_id is not None or h.day_said or h.start is not None or bool(h.room_id)
+
+    def _which(self, found: list[Booking], everything: dict[str, Any], verb: str) -> str:
+        """Several (or no) bookings fit: list them with their buttons and ask which one."""
+        if found and len(found) < len(everything.get("reservations", [])):
+            keep = {r["id"] for r in found}
+            self.ctx.show([r for r in self.ctx.listed if r.id in keep])
+            return t.which(self.lang, {"ok": True, "reservations": found}, verb)
+        if not found and self._described(self.heard.target or self.heard):
+            return t.none_match(self.lang, everything)
+        return t.which(self.lang, everything, verb)
+
+    def _complete(self) -> bool:
+        """Room, day, start and end all known."""
+        return not self.heard.missing_for_booking() and not self._too_small()
+
+    def _too_small(self) -> bool:
+        """True when the named room seats fewer people than the request asks for."""
+        h = self.heard
+        room = self.ctx.rooms.get(h.room_id or "") if self.ctx.rooms else None
+        return bool(h.capacity and room is not None and room.capacity < h.capacity)
+
+    def _needs(self) -> dict[str, Any]:
+        return {"capacity": self.heard.capacity, "equipment": list(self.heard.equipment) or None}
+
+
+def _fits_description(r: Booking, h: Understood) -> bool:
+    """True when a booking (as the tools describe it) fits what the message said about it."""
+    if h.reservation_id is not None:
+        return bool(r["id"] == h.reservation_id)
+    if h.day_said and h.day is not None and r["date"] != h.day.isoformat():
+        return False
+    if h.start is not None and not r["start_time"] <= f"{h.start:%H:%M}" < r["end_time"]:
+        return False
+    return not (h.room_id and r["room_id"] != h.room_id)
+
+
+def _minutes(value: time | None) -> int:
+    """Minutes since midnight."""
+    return 0 if value is None else value.hour * 60 + value.minute
