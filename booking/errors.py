@@ -50,7 +50,10 @@ class RoomNotFound(BookingError):
     field = "room"
 
     def __init__(self, room: str):
-        super().__init__(f"Unknown room: {room!r}.", f"会議室「{room}」が見つかりません。")
+        super().__init__(
+            f"There is no room called {room!r}. `/rooms` lists the rooms.",
+            f"会議室「{room}」が見つかりません。`/rooms` で会議室の一覧を確認できます。",
+        )
         self.room = room
 
 
@@ -62,8 +65,8 @@ class ReservationNotFound(BookingError):
 
     def __init__(self, reservation_id: int):
         super().__init__(
-            f"Reservation {reservation_id} does not exist.",
-            f"予約 {reservation_id} は存在しません。",
+            f"There is no booking #{reservation_id}. `/mybookings` lists yours with their numbers.",
+            f"予約 #{reservation_id} が見つかりません。`/mybookings` で予約番号を確認できます。",
         )
         self.reservation_id = reservation_id
 
@@ -84,8 +87,8 @@ class SlotTaken(BookingError):
         label = room_name_en or room_name or f"Room {room_id}"
         label_ja = room_name or f"会議室 {room_id}"
         super().__init__(
-            f"{label} is already booked at that time.",
-            f"{label_ja} はその時間すでに予約されています。",
+            f"{label} is already booked at that time. `/today {label}` shows when it is free.",
+            f"{label_ja}はその時間すでに予約されています。`/today {label_ja}` で空き時間を確認できます。",
         )
         self.room_id = room_id
         self.conflicting_id = conflicting_id
@@ -99,8 +102,8 @@ class NotOwner(BookingError):
 
     def __init__(self, reservation_id: int):
         super().__init__(
-            f"Only the person who booked reservation {reservation_id} can change it.",
-            f"予約 {reservation_id} を変更・取消できるのは予約した本人だけです。",
+            f"Only the person who booked #{reservation_id} can change or cancel it.",
+            f"予約 #{reservation_id} を変更・キャンセルできるのは予約した本人だけです。",
         )
         self.reservation_id = reservation_id
 
@@ -113,7 +116,7 @@ class AlreadyCancelled(BookingError):
 
     def __init__(self, reservation_id: int):
         super().__init__(
-            f"Reservation {reservation_id} is already cancelled.",
-            f"予約 {reservation_id} はすでに取り消されています。",
+            f"Booking #{reservation_id} is already cancelled.",
+            f"予約 #{reservation_id} はすでにキャンセルされています。",
         )
         self.reservation_id = reservation_id

@@ -40,37 +40,40 @@ class Policy:
         if slot.end <= slot.start:
             raise InvalidReservation(
                 "end_before_start",
-                "The end time must be after the start time.",
-                "終了時刻は開始時刻より後にしてください。",
+                "The end time must be after the start time (e.g. 14:00-15:00).",
+                "終了時刻は開始時刻より後にしてください（例: 14:00〜15:00）。",
                 "end",
             )
 
     def _check_past(self, slot: TimeSlot, now: datetime) -> None:
         if slot.start < now:
+            soonest = _next_grid_time(local(now, self.tz), self.granularity_minutes)
             raise InvalidReservation(
                 "in_past",
-                "That time has already passed; choose a time in the future.",
-                "過去の時間は予約できません。これからの時間を指定してください。",
+                f"That time has already passed; the earliest you can book today is {soonest}.",
+                f"過去の時間は予約できません。今日なら{soonest}以降で指定してください。",
                 "start",
             )
 
     def _check_length(self, slot: TimeSlot, now: datetime) -> None:
         if slot.duration > self.max_duration:
             hours = self.max_duration / timedelta(hours=1)
+            latest = f"{local(slot.start + self.max_duration, self.tz):%H:%M}"
             raise InvalidReservation(
                 "too_long",
-                f"A reservation can last at most {hours:g} hours.",
-                f"1回の予約は最長{hours:g}時間までです。",
+                f"A booking can last at most {hours:g} hours: end it by {latest}.",
+                f"1回の予約は最長{hours:g}時間までです。{latest}までに終わるよう指定してください。",
                 "end",
             )
 
     def _check_window(self, slot: TimeSlot, now: datetime) -> None:
         if slot.start > now + self.booking_window:
             days = self.booking_window.days
+            last = local(now + self.booking_window, self.tz).date()
             raise InvalidReservation(
                 "too_far_ahead",
-                f"Rooms can be booked at most {days} days ahead.",
-                f"予約できるのは{days}日先までです。",
+                f"Rooms can be booked at most {days} days ahead (until {last:%b} {last.day}).",
+                f"予約できるのは{days}日先（{last.month}月{last.day}日）までです。",
                 "date",
             )
 
@@ -102,6 +105,13 @@ class Policy:
                 f"予約できるのは{span}（日本時間）の間だけです。",
                 "start" if start.time() < opens else "end",
             )
+
+
+def _next_grid_time(wall: datetime, step: int) -> str:
+    """The next wall-clock time on the grid, as HH:MM ('24:00' past the last one)."""
+    minutes = wall.hour * 60 + wall.minute + (1 if wall.second or wall.microsecond else 0)
+    nxt = -(-minutes // step) * step
+    return f"{nxt // 60:02d}:{nxt % 60:02d}"
 
 
 def _since_local_midnight(wall: datetime, is_end: bool) -> timedelta:

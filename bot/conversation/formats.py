@@ -1,21 +1,95 @@
-"""How reservations read in replies, buttons and notices, on every surface."""
+"""How dates, times, rooms, equipment and reservations read, on every surface and in every reply.
+
+Japanese: 「12月2日(水) 14:00〜15:00」, lists with 、or ・, full-width （）; the year only when it
+is not this year. English: "Wed, Dec 2, 14:00–15:00". One place, so every reply agrees.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from booking.clock import local
 from booking.model import Reservation, Room
 
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+EQUIPMENT = {
+    "monitor": ("モニター", "monitor"),
+    "projector": ("プロジェクター", "projector"),
+    "whiteboard": ("ホワイトボード", "whiteboard"),
+    "webcam": ("Webカメラ", "webcam"),
+    "speakerphone": ("スピーカーフォン", "speakerphone"),
+    "microphone": ("マイク", "microphone"),
+}
 
-def span(r: Reservation, tz: ZoneInfo) -> str:
-    """'14:00–15:00' in local time."""
-    return f"{local(r.start, tz):%H:%M}–{local(r.end, tz):%H:%M}"
+
+def day_text(d: date, lang: str, today: date | None = None) -> str:
+    """'12月2日(水)' / 'Wed, Dec 2' (with the year when it is not this year's)."""
+    other_year = today is not None and d.year != today.year
+    if lang == "en":
+        text = f"{WEEKDAYS_EN[d.weekday()]}, {MONTHS_EN[d.month - 1]} {d.day}"
+        return f"{text}, {d.year}" if other_year else text
+    text = f"{d.month}月{d.day}日({WEEKDAYS_JA[d.weekday()]})"
+    return f"{d.year}年{text}" if other_year else text
 
 
-def describe(r: Reservation, rooms: Mapping[str, Room], tz: ZoneInfo, lang: str = "ja") -> str:
-    """'#12 会議室A 2025-09-29 14:00–15:00 「title」' (the room's English name for 'en')."""
-    room = rooms[r.room_id].label(lang) if r.room_id in rooms else r.room_id
-    title = f" 「{r.title}」" if r.title else ""
-    return f"#{r.id} {room} {local(r.start, tz):%Y-%m-%d} {span(r, tz)}{title}"
+def span_text(start: time, end: time, lang: str) -> str:
+    """'14:00〜15:00' / '14:00–15:00'."""
+    return f"{start:%H:%M}{'–' if lang == 'en' else '〜'}{end:%H:%M}"
+
+
+def when(start: datetime, end: datetime, tz: ZoneInfo, lang: str, today: date | None = None) -> str:
+    """'12月2日(水) 14:00〜15:00' / 'Wed, Dec 2, 14:00–15:00' in the office's zone."""
+    s, e = local(start, tz), local(end, tz)
+    sep = ", " if lang == "en" else " "
+    return f"{day_text(s.date(), lang, today)}{sep}{span_text(s.time(), e.time(), lang)}"
+
+
+def span(r: Reservation, tz: ZoneInfo, lang: str = "ja") -> str:
+    """A reservation's local times: '14:00〜15:00' / '14:00–15:00'."""
+    return span_text(local(r.start, tz).time(), local(r.end, tz).time(), lang)
+
+
+def room_name(room_id: str, rooms: Mapping[str, Room], lang: str) -> str:
+    """A room's display name in the language (never its id unless the room is unknown)."""
+    room = rooms.get(room_id)
+    return room.label(lang) if room else room_id
+
+
+def title_text(title: str, lang: str) -> str:
+    """A meeting title quoted the way each language quotes: 「定例」 / “Weekly”."""
+    if not title:
+        return ""
+    return f" “{title}”" if lang == "en" else f"「{title}」"
+
+
+def describe(
+    r: Reservation, rooms: Mapping[str, Room], tz: ZoneInfo, lang: str = "ja",
+    today: date | None = None,
+) -> str:  # fmt: skip
+    """'#12 会議室A 12月2日(水) 14:00〜15:00「定例」' / '#12 Room A, Wed, Dec 2, 14:00–15:00'."""
+    room = room_name(r.room_id, rooms, lang)
+    sep = ", " if lang == "en" else " "
+    return f"#{r.id} {room}{sep}{when(r.start, r.end, tz, lang, today)}{title_text(r.title, lang)}"
+
+
+def equipment_text(names: Iterable[str], lang: str) -> str:
+    """'プロジェクター・ホワイトボード' / 'projector, whiteboard' (unknown names as they are)."""
+    index = 1 if lang == "en" else 0
+    words = [EQUIPMENT.get(n.lower(), (n, n))[index] for n in names]
+    return (", " if lang == "en" else "・").join(words)
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """A list in running text: 'A、B' / 'A, B'."""
+    return (", " if lang == "en" else "、").join(items)
+
+
+def people(n: int, lang: str) -> str:
+    """'6人' / '6 people' / '1 person'."""
+    if lang != "en":
+        return f"{n}人"
+    return "1 person" if n == 1 else f"{n} people"

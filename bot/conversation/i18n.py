@@ -5,27 +5,42 @@ from __future__ import annotations
 TEXTS: dict[str, dict[str, str]] = {
     # Slack and Teams surfaces
     "thinking": {"ja": "確認しています…", "en": "Checking…"},
-    "schedule_title": {"ja": "{day} の予約状況", "en": "Schedule for {day}"},
+    "schedule_title": {"ja": "{day}の空き状況", "en": "Schedule for {day}"},
     "free": {"ja": "空き", "en": "free"},
     "all_free": {"ja": "終日空いています", "en": "free all day"},
     "free_label": {"ja": "空き時間", "en": "Free"},
-    "more_rooms": {"ja": "…ほか {n} 室", "en": "…and {n} more rooms"},
+    "more_rooms": {"ja": "…ほか{n}室", "en": "…and {n} more rooms"},
     "cancel": {"ja": "キャンセル", "en": "Cancel"},
-    "cancel_confirm_title": {"ja": "予約の取り消し", "en": "Cancel reservation"},
-    "cancel_confirm_text": {"ja": "この予約を取り消しますか？", "en": "Cancel this reservation?"},
-    "cancel_confirm_yes": {"ja": "取り消す", "en": "Yes, cancel"},
-    "cancel_confirm_no": {"ja": "戻る", "en": "Keep it"},
-    "cancelled": {"ja": "取り消しました: {what}", "en": "Cancelled: {what}"},
+    "cancel_confirm_title": {"ja": "予約のキャンセル", "en": "Cancel the booking"},
+    "cancel_confirm_text": {"ja": "この予約をキャンセルしますか？", "en": "Cancel this booking?"},
+    "cancel_confirm_yes": {"ja": "キャンセルする", "en": "Yes, cancel"},
+    "cancel_confirm_no": {"ja": "予約を残す", "en": "Keep it"},
+    "cancelled": {"ja": "キャンセルしました: {what}", "en": "Cancelled: {what}"},
     "checked_in": {"ja": "チェックインしました: {what}", "en": "Checked in: {what}"},
+    "from_time": {"ja": "{time}〜", "en": "from {time}"},
+    "already_yours": {
+        "ja": "この予約はすでにあなたのものです: {what}",
+        "en": "That is already yours: {what}",
+    },
+    "ask_count": {
+        "ja": "繰り返しの予約ですね（例: 「8回」「4週間」、最大20回）。何回分予約しますか？",
+        "en": 'A repeating booking (e.g. "8 times" or "for 4 weeks", at most 20): how many times?',
+    },
+    "series_booked": {"ja": "{n}件予約しました:", "en": "Booked {n} dates:"},
+    "series_clash": {"ja": "• {day}: {why}", "en": "• {day}: {why}"},
     "book_it": {"ja": "予約する", "en": "Book it"},
-    "book_this": {"ja": "{what} を予約", "en": "Book {what}"},
+    "book_this": {"ja": "{what}を予約", "en": "Book {what}"},
     "booked": {"ja": "予約しました: {what}", "en": "Booked: {what}"},
-    "my_title": {"ja": "あなたの今後の予約", "en": "Your upcoming reservations"},
-    "none_upcoming": {"ja": "今後の予約はありません。", "en": "You have no upcoming reservations."},
+    "my_title": {"ja": "あなたの今後の予約", "en": "Your upcoming bookings"},
+    "none_upcoming": {
+        "ja": "今後の予約はありません。「明日の14時から1時間、会議室Aを予約して」のように話しかけてください。",
+        "en": 'You have no upcoming bookings. Try "book Room A tomorrow 2pm for an hour".',
+    },
     "rooms_title": {"ja": "会議室一覧", "en": "Rooms"},
     "free_now": {"ja": "🟢 いま空いています", "en": "🟢 free now"},
     "busy_now": {"ja": "🔴 使用中", "en": "🔴 in use now"},
     "people": {"ja": "{n}人", "en": "{n} people"},
+    "one_person": {"ja": "1人", "en": "1 person"},
     "book_button": {"ja": "会議室を予約", "en": "Book a room"},
     "modal_title": {"ja": "会議室を予約", "en": "Book a room"},
     "modal_submit": {"ja": "予約する", "en": "Book"},
@@ -37,16 +52,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "field_title": {"ja": "件名（任意）", "en": "Title (optional)"},
     "pick_room": {"ja": "会議室を選択", "en": "Choose a room"},
     "missing_field": {"ja": "入力してください。", "en": "Please fill this in."},
-    "home_today": {"ja": "今日の予約状況", "en": "Today's schedule"},
+    "home_today": {"ja": "{day}の空き状況", "en": "Schedule for {day}"},
     "book_usage": {
-        "ja": "使い方: `/book 会議室A 14:00-15:00` または `/book A tomorrow 10:00 1h`（何も付けずに `/book` でフォームが開きます）",
+        "ja": "使い方: `/book 会議室A 明日 14:00-15:00` または `/book 会議室A 明日 10時から1時間`（`/book` だけでフォームが開きます）",
         "en": "Usage: `/book Room A 14:00-15:00` or `/book A tomorrow 10:00 1h` (plain `/book` opens a form)",
     },
     "book_missing": {
-        "ja": "{what} が足りません。例: `/book 会議室A 明日 14:00-15:00`",
+        "ja": "{what}を指定してください。例: `/book 会議室A 明日 14:00-15:00`（会議室は `/rooms` で確認できます）",
         "en": "Missing {what}. Example: `/book Room A tomorrow 14:00-15:00`",
     },
-    "unknown_room": {"ja": "会議室「{room}」が見つかりません。", "en": "Unknown room: {room}."},
+    "unknown_room": {
+        "ja": "会議室「{room}」が見つかりません。`/rooms` で会議室の一覧を確認できます。",
+        "en": "There is no room called {room}. `/rooms` lists them.",
+    },
     "interrupted": {
         "ja": "申し訳ありません、回答の途中で処理が中断されました。もう一度メッセージを送ってください。",
         "en": "Sorry, I was interrupted before I could answer. Please send your message again.",
@@ -91,7 +109,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "ask_field_start": {"ja": "開始時刻", "en": "the start time"},
     "ask_field_end": {"ja": "終了時刻か利用時間", "en": "the end time or length"},
     "ask_field_room": {"ja": "会議室", "en": "the room"},
-    "heard_room": {"ja": "会議室 {room}", "en": "room {room}"},
     "ask_got": {"ja": "承知しました（{got}）。", "en": "Got it ({got}). "},
     "ask": {
         "ja": "{head}{names}を教えていただけますか？",
@@ -105,26 +122,26 @@ TEXTS: dict[str, dict[str, str]] = {
     "free_same_room": {"ja": "同じ部屋の空き時間: {times}", "en": "Same room is free: {times}"},
     "which_one": {"ja": "どれにしますか？", "en": "Which would you like?"},
     "offer_rooms": {
-        "ja": "{got} に空いている部屋: {rooms}。どの部屋を予約しますか？",
+        "ja": "{got}に空いている会議室: {rooms}。どの会議室を予約しますか？",
         "en": "Free for {got}: {rooms}. Which room shall I book?",
     },
     "no_free_room": {
-        "ja": "{got} に空いている部屋はありません。",
+        "ja": "{got}に空いている会議室はありません。時間をずらすか、`/today` で空き状況を確認してください。",
         "en": "No room is free for {got}.",
     },
-    "free_rooms": {"ja": "{got} に空いている部屋: {rooms}", "en": "Free for {got}: {rooms}"},
-    "day_schedule": {"ja": "{day} の予約状況:", "en": "Bookings on {day}:"},
+    "free_rooms": {"ja": "{got}に空いている会議室: {rooms}", "en": "Free for {got}: {rooms}"},
+    "day_schedule": {"ja": "{day}の予約状況:", "en": "Bookings on {day}:"},
     "mine_title": {"ja": "あなたの予約:", "en": "Your reservations:"},
     "which_to_cancel": {
-        "ja": "{listing}\nどの予約を取り消しますか？（例: #12 をキャンセル）",
+        "ja": "{listing}\nどの予約をキャンセルしますか？（例: 「#12をキャンセル」）",
         "en": "{listing}\nWhich one should I cancel? (e.g. cancel #12)",
     },
     "which_to_move": {
-        "ja": "{listing}\nどの予約を変更しますか？（例: #12 を明日15時に変更）",
+        "ja": "{listing}\nどの予約を変更しますか？（例: 「#12を明日15時に変更」）",
         "en": "{listing}\nWhich one should I move? (e.g. move #12 to tomorrow 3pm)",
     },
     "which_to_extend": {
-        "ja": "{listing}\nどの予約を延長しますか？（例: #12 を30分延長）",
+        "ja": "{listing}\nどの予約を延長しますか？（例: 「#12を30分延長」）",
         "en": "{listing}\nWhich one should I extend? (e.g. extend #12 by 30 minutes)",
     },
     "none_match": {
@@ -133,40 +150,44 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "changed": {"ja": "変更しました: {what}", "en": "Changed: {what}"},
     "ask_new_time": {
-        "ja": "いつに変更しますか？（例: 明日の15時に変更）",
-        "en": "When should it move to? (e.g. move it to tomorrow 3pm)",
+        "ja": "変更先の日時を教えていただけますか（例: 「明日の15時に変更」）？",
+        "en": 'When should it move to (e.g. "move it to tomorrow 3pm")?',
     },
     "ask_extension": {
-        "ja": "どのくらい延長しますか？（例: 30分延長、16時まで延長）",
-        "en": "How long should I extend it? (e.g. by 30 minutes, until 4pm)",
+        "ja": "どのくらい延長しますか（例: 「30分延長」「16時まで延長」）？",
+        "en": 'How long should I extend it (e.g. "by 30 minutes", "until 4pm")?',
     },
     "confirm_booking": {
-        "ja": "{what} で予約しますか？",
+        "ja": "{what}で予約しますか？",
         "en": "Shall I book {what}?",
     },
-    "free_in_window": {"ja": "{got} の空き状況:", "en": "Free times for {got}:"},
+    "free_in_window": {"ja": "{got}の空き状況:", "en": "Free times for {got}:"},
     "nothing_free_in_window": {
-        "ja": "{got} に条件に合う空きはありません。",
+        "ja": "{got}に条件に合う空きはありません。別の時間帯か日付でお試しください。",
         "en": "Nothing that fits is free for {got}.",
     },
     "help_got": {"ja": "（わかったこと: {got}）\n", "en": "(Understood so far: {got})\n"},
     "help": {
-        "ja": "会議室の予約をお手伝いします。例:\n"
+        "ja": "会議室の予約をお手伝いします。例えば次のように話しかけてください:\n"
         "• 明日の14時から1時間、会議室Aを予約して\n"
-        "• 今日の15時から16時に6人で使える部屋は空いてる？\n"
-        "• 今日の予約状況 / 私の予約 / #12 をキャンセル",
-        "en": "I can book meeting rooms. For example:\n"
-        "• book Room A tomorrow 2pm for 1 hour\n"
-        "• any room free for 6 people today 3-4pm?\n"
-        "• today's schedule / my bookings / cancel #12",
+        "• 明後日の午後、6人で使える会議室は空いてる？\n"
+        "• 私の予約 ／ #12をキャンセル ／ 明日15時の予約を16時に変更 ／ 30分延長して\n"
+        "コマンド: `/today`（今日の空き状況）、`/book`（予約フォーム）、`/mybookings`（私の予約）、"
+        "`/rooms`（会議室一覧）",
+        "en": "I can book meeting rooms. Try, for example:\n"
+        "• book Room A tomorrow 2pm for an hour\n"
+        "• any room for 6 free the day after tomorrow in the afternoon?\n"
+        "• my bookings / cancel #12 / move my 3pm tomorrow to 4pm / extend it by 30 minutes\n"
+        "Commands: `/today` (today's schedule), `/book` (booking form), `/mybookings`, "
+        "`/rooms` (the rooms)",
     },
     # reminders, no-show notices and the digest
     "reminder": {"ja": "⏰ まもなく開始します: {what}", "en": "⏰ Starting soon: {what}"},
     "check_in": {"ja": "チェックイン", "en": "Check in"},
-    "release": {"ja": "部屋を解放", "en": "Release the room"},
+    "release": {"ja": "使わないのでキャンセル", "en": "Not needed — cancel"},
     "no_show": {
-        "ja": "開始から{minutes}分たってもチェックインがなかったため、予約を解放しました: {what}",
-        "en": "No check-in {minutes} minutes after the start, so the room was released: {what}",
+        "ja": "開始から{minutes}分たってもチェックインがなかったため、予約をキャンセルしました: {what}",
+        "en": "Nobody checked in {minutes} minutes after the start, so the booking was cancelled: {what}",
     },
     "digest": {
         "ja": "おはようございます。今日の会議室の予約です。",

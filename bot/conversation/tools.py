@@ -22,6 +22,7 @@ from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from bot.conversation import tool_args as a
 from bot.conversation.alternatives import suggest
+from bot.conversation.formats import WEEKDAYS_EN
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Lang, Progress, ProgressSink, Reply, Source
 
@@ -83,6 +84,7 @@ def describe(ctx: ToolContext, r: Reservation) -> dict[str, Any]:
         "room": ctx.room_name(r.room_id),
         "room_en": ctx.room_name(r.room_id, "en"),
         "date": start.date().isoformat(),
+        "weekday": WEEKDAYS_EN[start.weekday()],
         "start_time": f"{start:%H:%M}",
         "end_time": f"{end:%H:%M}",
         "title": r.title,
@@ -135,6 +137,7 @@ def get_schedule(ctx: ToolContext, args: a.GetSchedule) -> dict[str, Any]:
     tz = ctx.policy.tz
     return {
         "date": args.date.isoformat(),
+        "weekday": WEEKDAYS_EN[args.date.weekday()],
         "rooms": [
             {
                 "room": room_info(d.room),

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 from booking.clock import local
 from booking.model import Reservation, Room
 from booking.services import RoomDay
-from bot.conversation.formats import describe, span
+from bot.conversation.formats import (
+    day_text,
+    describe,
+    equipment_text,
+    join,
+    people,
+    span,
+    span_text,
+)
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
 
@@ -77,7 +85,7 @@ def my_bookings(
 def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> list[Block]:
     """/today: a header and one section per room with its bookings and free gaps."""
     blocks: list[Block] = [
-        {"type": "header", "text": plain(t("schedule_title", lang, day=day.isoformat()))}
+        {"type": "header", "text": plain(t("schedule_title", lang, day=day_text(day, lang)))}
     ]
     shown = days[: MAX_MESSAGE_BLOCKS - 2]
     for d in shown:
@@ -94,14 +102,16 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
 
 
 def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
-    """'*会議室A* (4人)\\n• 14:00–15:00 定例\\n空き時間: 07:00–14:00, 15:00–22:00'."""
-    lines = [f"*{d.room.label(lang)}* ({t('people', lang, n=d.room.capacity)})"]
-    lines += [f"• {span(r, tz)} {r.title}".rstrip() for r in d.reservations]
+    """A room's day: its name and size, each booking, and the free times between them."""
+    lines = [f"*{d.room.label(lang)}*{_paren(people(d.room.capacity, lang), lang)}"]
+    lines += [f"• {span(r, tz, lang)} {r.title}".rstrip() for r in d.reservations]
     if not d.reservations:
         lines.append(f"_{t('all_free', lang)}_")
     else:
-        gaps = ", ".join(f"{local(g.start, tz):%H:%M}–{local(g.end, tz):%H:%M}" for g in d.free)
-        lines.append(f"{t('free_label', lang)}: {gaps or '—'}")
+        spans = (
+            span_text(local(g.start, tz).time(), local(g.end, tz).time(), lang) for g in d.free
+        )
+        lines.append(f"{t('free_label', lang)}: {join(spans, lang) or '—'}")
     return "\n".join(lines)
 
 
@@ -110,9 +120,9 @@ def rooms_list(rooms: Sequence[Room], busy_now: set[str], lang: str) -> list[Blo
     blocks: list[Block] = [{"type": "header", "text": plain(t("rooms_title", lang))}]
     for room in rooms[: MAX_MESSAGE_BLOCKS - 1]:
         state = t("busy_now", lang) if room.id in busy_now else t("free_now", lang)
-        equipment = ", ".join(room.equipment) or "—"
-        floor = f" · {room.floor}" if room.floor else ""
-        text = f"*{room.label(lang)}* (id {room.id}{floor}) · {t('people', lang, n=room.capacity)}\n{equipment}\n{state}"
+        equipment = equipment_text(room.equipment, lang) or "—"
+        about = join([people(room.capacity, lang), *([room.floor] if room.floor else [])], lang)
+        text = f"*{room.label(lang)}*{_paren(about, lang)}\n{equipment}\n{state}"
         blocks.append(mrkdwn(text))
     return blocks
 
@@ -125,6 +135,11 @@ def confirmation(
     for r in created[: MAX_MESSAGE_BLOCKS - 1]:
         blocks.append({**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)})
     return blocks
+
+
+def _paren(text: str, lang: str) -> str:
+    """Text in brackets: full-width in Japanese （…）, ' (…)' in English."""
+    return f" ({text})" if lang == "en" else f"（{text}）"
 
 
 def reply_blocks(reply: Reply, tz: ZoneInfo) -> list[Block]:
@@ -201,7 +216,7 @@ def home(
     blocks += reservation_list(upcoming[:40], rooms, tz, lang)
     blocks += [
         {"type": "divider"},
-        {"type": "header", "text": plain(t("home_today", lang) + f" ({today.isoformat()})")},
+        {"type": "header", "text": plain(t("home_today", lang, day=day_text(today, lang)))},
     ]
     blocks += [mrkdwn(room_day_text(d, tz, lang)) for d in days[:50]]
     return {"type": "home", "blocks": blocks[:100]}
@@ -213,7 +228,7 @@ def book_modal(
     """The booking modal: room, date, start, end, title (validated on submission)."""
     preset = preset or {}
     options = [
-        {"text": plain(f"{r.label(lang)} ({t('people', lang, n=r.capacity)})"), "value": r.id}
+        {"text": plain(f"{r.label(lang)}{_paren(people(r.capacity, lang), lang)}"), "value": r.id}
         for r in rooms[:100]
     ]
     room_select: dict[str, Any] = {

@@ -351,7 +351,7 @@ def test_release_button_by_the_booker_releases_the_room(served: Served) -> None:
         served.slack.interaction(click("release_room", rid, "U1", served.fake.response_url("rl1")))
     )
     answer = wait_for_response(served.fake, "rl1")
-    assert answer.args["text"].startswith("取り消しました") and f"#{rid}" in answer.args["text"]
+    assert answer.args["text"].startswith("キャンセルしました") and f"#{rid}" in answer.args["text"]
     stored = row(served.engine, rid)
     assert not stored.active and stored.cancelled_by == "slack:U1"
 

@@ -296,7 +296,7 @@ def test_cancel_button_cancels_my_own_booking(slack: Slack) -> None:
     rid = add_reservation(slack.engine, "1", "U1", jst(day, "10:00"), jst(day, "11:00"))
     assert_acked(slack.interaction(cancel_click(rid, "U1", slack.fake.response_url("c1"))))
     answer = wait_for_response(slack.fake, "c1")
-    assert answer.args["text"].startswith("取り消しました") and f"#{rid}" in answer.args["text"]
+    assert answer.args["text"].startswith("キャンセルしました") and f"#{rid}" in answer.args["text"]
     assert answer.args["response_type"] == "ephemeral"
     [row] = reservations(slack.engine)
     assert not row.active and row.cancelled_by == "slack:U1"
@@ -327,7 +327,7 @@ def test_cancel_button_in_app_home_confirms_by_dm_and_refreshes_home(slack: Slac
     del click["response_url"], click["channel"]
     assert_acked(slack.interaction(click))
     [dm] = slack.wait_for_call("chat.postMessage")
-    assert dm.ok and dm.args["channel"] == "U1" and dm.args["text"].startswith("取り消しました")
+    assert dm.ok and dm.args["channel"] == "U1" and dm.args["text"].startswith("キャンセルしました")
     [home] = slack.wait_for_call("views.publish")
     assert home.args["user_id"] == "U1"
     assert not reservations(slack.engine)[0].active

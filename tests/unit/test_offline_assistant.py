@@ -13,8 +13,9 @@ from datetime import date, datetime, time
 import pytest
 
 from booking.clock import JST, at
-from booking.model import Reservation, TimeSlot
+from booking.model import Reservation, Room, TimeSlot
 from booking.policy import Policy
+from bot.conversation.formats import people
 from bot.conversation.language import detect_language
 from bot.conversation.offline.assistant import OfflineAssistant
 from bot.conversation.tools import ToolContext
@@ -251,6 +252,13 @@ def check_booked(desk: Desk, reply: Reply, want: Book, lang: str) -> None:
     assert ("予約しました" if lang == "ja" else "Booked") in reply.text
 
 
+def offered(room: Room, lang: str) -> str:
+    """How a reply offers a room: '会議室A（4人）' / 'Room A (4 people)'."""
+    if lang == "en":
+        return f"{room.label(lang)} ({people(room.capacity, lang)})"
+    return f"{room.label(lang)}（{people(room.capacity, lang)}）"
+
+
 def check_asked(desk: Desk, reply: Reply, want: Ask, lang: str) -> None:
     """Nothing is booked; the reply asks, names what is missing and offers the free rooms."""
     assert desk.rows == [] and reply.reservations == [], reply.text
@@ -258,7 +266,7 @@ def check_asked(desk: Desk, reply: Reply, want: Ask, lang: str) -> None:
     for field in want.missing:
         assert re.search(ASKS_FOR[field][lang], reply.text, re.I), (field, reply.text)
     for room in ROOMS:
-        listed = f"{room.label(lang)} ({room.capacity})" in reply.text
+        listed = offered(room, lang) in reply.text
         assert listed == (room.id in want.offers), (room.label(lang), reply.text)
 
 
@@ -279,7 +287,7 @@ def test_missing_room_is_asked_then_the_answer_books(first: str, second: str) ->
     question = desk.say(first)
     assert asks(question.text) and desk.rows == []
     lang = detect_language(first)
-    assert all(f"{r.label(lang)} ({r.capacity})" in question.text for r in ROOMS)
+    assert all(offered(r, lang) in question.text for r in ROOMS)
     booked = desk.say(second)
     assert [(r.room_id, r.start, r.end) for r in desk.rows] == [
         ("2", at(day(TUE), time(14)), at(day(TUE), time(15)))
@@ -373,7 +381,13 @@ def test_conflict_lists_alternatives_and_one_can_be_picked(text: str, pick: str)
     assert name["1"] in reply.text  # names the taken room
     for room_id in ("2", "3", "4"):  # other rooms free at that time
         assert name[room_id] in reply.text
-    assert "13:00-14:00" in reply.text and "15:00-16:00" in reply.text  # same room, near times
+    lang = detect_language(text)
+    near = [
+        f"13:00{'–' if lang == 'en' else '〜'}14:00",
+        f"15:00{'–' if lang == 'en' else '〜'}16:00",
+    ]
+    assert all(span in reply.text for span in near)  # same room, near times, in time order
+    assert reply.text.index(near[0]) < reply.text.index(near[1])
     assert language(reply.text) == detect_language(text)
     desk.say(pick)
     assert [(r.room_id, r.owner_id, r.start) for r in desk.rows[1:]] == [
@@ -384,7 +398,7 @@ def test_conflict_lists_alternatives_and_one_can_be_picked(text: str, pick: str)
 @pytest.mark.parametrize(
     ("mine", "theirs", "done", "refused"),
     [
-        ("#1 をキャンセルして", "予約2を取り消して", "取り消しました", "本人"),
+        ("#1 をキャンセルして", "予約2を取り消して", "キャンセルしました", "本人"),
         ("cancel #1", "cancel booking 2", "Cancelled", "Only the person"),
     ],
 )
@@ -433,9 +447,10 @@ def test_todays_schedule_lists_every_room(text: str, free: str) -> None:
     lines = {line.split(":")[0].strip("• "): line for line in reply.text.splitlines()[1:]}
     name = {r.id: r.label(detect_language(text)) for r in ROOMS}
     assert set(lines) == set(name.values())
-    assert "10:00–11:00" in lines[name["2"]] and "13:00–14:30" in lines[name["4"]]
+    dash = "–" if detect_language(text) == "en" else "〜"
+    assert f"10:00{dash}11:00" in lines[name["2"]] and f"13:00{dash}14:30" in lines[name["4"]]
     assert all(lines[name[r.id]].endswith(free) for r in ROOMS if r.id not in ("2", "4"))
-    assert "2025-09-26" in reply.text
+    assert ("9月26日(金)" if detect_language(text) == "ja" else "Fri, Sep 26") in reply.text
     assert language(reply.text) == detect_language(text)
 
 

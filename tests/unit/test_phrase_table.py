@@ -66,7 +66,15 @@ class Changed:
     end: str = ""
 
 
-Outcome = Book | Ask | Confirm | Unchanged | Listed | Changed
+@dataclass(frozen=True)
+class Series:
+    """This many new bookings of mine, all in one room (a repeating request)."""
+
+    room: str
+    count: int
+
+
+Outcome = Book | Ask | Confirm | Unchanged | Listed | Changed | Series
 MINE = (1, 2, 3)
 
 TABLE: list[tuple[str, Outcome]] = [
@@ -143,6 +151,12 @@ TABLE: list[tuple[str, Outcome]] = [
     ("book Room A tomorrow 8am for 5 hours", Unchanged()),
     ("book Room A yesterday 2pm for 1h", Unchanged()),
     ("明日10時から11時まで大会議室を予約して", Unchanged()),  # someone else's booking
+    # repeating requests: booked as a series, or asked how many times — never silently once
+    ("毎週月曜10時から1時間、会議室Bを予約して", Unchanged()),
+    ("book Room A every Monday at 10am for an hour for 4 weeks", Series("1", 4)),
+    ("毎週火曜の14時から15時 会議室Aを4回予約", Series("1", 4)),
+    ("毎日9時から30分 会議室Aを3日分予約して", Series("1", 3)),
+    ("book Room B daily from Monday at 8am for 30 minutes, 5 times", Series("2", 5)),
     # my bookings, in their many phrasings
     ("私の予約", Listed(MINE)),
     ("自分の予約を見せて", Listed(MINE)),
@@ -188,6 +202,10 @@ def run_case(text: str, outcome: Outcome, seeded: tuple[Reservation, ...] = SEED
     ]
     if isinstance(outcome, Changed):
         return _judge_change(after, outcome, new, changed, reply)
+    if isinstance(outcome, Series):
+        rooms = {r.room_id for r in new}
+        ok = len(new) == outcome.count and rooms == {outcome.room} and not changed
+        return None if ok else f"booked {len(new)} in {rooms}: {reply.text!r}"
     if isinstance(outcome, Book):
         want = (outcome.room, slot(outcome.day, outcome.start, outcome.end))
         got = [(r.room_id, r.slot) for r in new]

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from booking.clock import at
-from bot.conversation.offline import replies as t
+from bot.conversation.offline.replies import Say
 from bot.conversation.offline.understand import Understood
 from bot.conversation.tools import ToolContext, run_tool
 from bot.conversation.types import Action
@@ -25,6 +25,8 @@ class Handler:
 
     def __init__(self, ctx: ToolContext, heard: Understood, lang: str):
         self.ctx, self.heard, self.lang = ctx, heard, lang
+        today = ctx.now.astimezone(ctx.policy.tz).date()
+        self.say = Say(lang, ctx.rooms, today, heard)
 
     def call(self, name: str, **args: Any) -> dict[str, Any]:
         """Run a tool exactly as the model would."""
@@ -35,7 +37,8 @@ class Handler:
         """The reply for the understood intent; help only when nothing was understood."""
         intent = self.heard.intent
         if intent in ("unknown", "help") and self.heard.understood_anything:
-            return self.confirm() if self._complete() else self.book()
+            complete = self._complete() and self.heard.repeat is None
+            return self.confirm() if complete else self.book()
         handlers = {
             "book": self.book, "free": self.free, "schedule": self.schedule, "mine": self.mine,
             "cancel": self.cancel, "move": self.move, "extend": self.extend,
@@ -60,11 +63,22 @@ class Handler:
             missing = ["room"]  # the named room does not seat them: offer ones that do
         if missing == ["room"]:
             found = self.call("find_free_rooms", **self.times(), **self._needs())
-            return t.pick_room(self.lang, h, found)
+            return self.say.pick_room(found)
         if missing:
-            return t.ask(self.lang, h, missing)
+            return self.say.ask(missing)
+        if h.repeat is not None:
+            return self.series()
         result = self.call("create_reservation", room=h.room_id, **self.times(), title=h.title)
-        return t.booked(self.lang, result)
+        return self.say.booked(result)
+
+    def series(self) -> str:
+        """'毎週月曜10時から1時間 会議室B 8回': book the series, or ask how many times."""
+        h = self.heard
+        if h.count is None:
+            return self.say.t("ask_count")
+        result = self.call("book_series", room=h.room_id, **self.times(), title=h.title,
+                           frequency=h.repeat, count=min(h.count, 20))  # fmt: skip
+        return self.say.series(result)
 
     def confirm(self) -> str:
         """A complete slot without a booking verb: say what would be booked, offer a button."""
@@ -76,7 +90,7 @@ class Handler:
         end_at = at(h.day + timedelta(days=1) if end <= h.start else h.day, end, tz)
         action = Action("confirm", room_id=h.room_id, start=start_at.isoformat(), end=end_at.isoformat())  # fmt: skip
         self.ctx.offer(action)
-        return t.confirm(self.lang, h, self.ctx.room_name(h.room_id, self.lang))
+        return self.say.confirm()
 
     def in_window(self) -> str:
         """'明日の午後' / 'tomorrow morning': the first free slot there, or the free rooms."""
@@ -87,14 +101,14 @@ class Handler:
         if h.room_id and length is not None:
             slot = next((g for g in gaps if g[0] == h.room_id), None)
             if slot is None:
-                return t.nothing_free_in_window(self.lang, h)
+                return self.say.free_in_window([], [])
             start = slot[1]
             finish = (datetime.combine(h.day, start) + length).time()
             result = self.call("create_reservation", room=h.room_id, date=h.day, start_time=start,
                                end_time=finish.strftime("%H:%M"), title=h.title)  # fmt: skip
-            return t.booked(self.lang, result)
+            return self.say.booked(result)
         missing = [m for m in h.missing_for_booking() if m != "day"]
-        return t.free_in_window(self.lang, h, gaps, self.ctx.rooms, missing)
+        return self.say.free_in_window(gaps, missing)
 
     def free(self) -> str:
         """Which rooms are free for a slot or in a part of the day."""
@@ -102,12 +116,12 @@ class Handler:
         if h.window is not None and h.start is None:
             day = h.day or self.ctx.now.astimezone(self.ctx.policy.tz).date()
             gaps = self._free_in_window(day, h.window, h.duration)
-            return t.free_in_window(self.lang, h, gaps, self.ctx.rooms, [])
+            return self.say.free_in_window(gaps, [])
         missing = [m for m in h.missing_for_booking() if m != "room"]
         if missing:
-            return t.ask(self.lang, h, missing)
+            return self.say.ask(missing)
         found = self.call("find_free_rooms", **self.times(), **self._needs())
-        return t.free_rooms(self.lang, h, found)
+        return self.say.free_rooms(found)
 
     def _free_in_window(
         self, day: date, window: tuple[time, time], length: timedelta | None
@@ -134,26 +148,26 @@ class Handler:
 
     def schedule(self) -> str:
         day = self.heard.day or self.ctx.now.astimezone(self.ctx.policy.tz).date()
-        return t.schedule(self.lang, self.call("get_schedule", date=day, room=self.heard.room_id))
+        return self.say.schedule(self.call("get_schedule", date=day, room=self.heard.room_id))
 
     def help(self) -> str:
-        return t.help_text(self.lang, self.heard)
+        return self.say.help()
 
     # ---- the user's own bookings -------------------------------------------------------------
 
     def mine(self) -> str:
-        return t.mine(self.lang, self.call("list_my_reservations"))
+        return self.say.mine(self.call("list_my_reservations"))
 
     def cancel(self) -> str:
         """Cancel by number, or the one booking of mine the description matches."""
         if self.heard.reservation_id is not None:
             result = self.call("cancel_reservation", reservation_id=self.heard.reservation_id)
-            return t.cancelled(self.lang, result)
+            return self.say.cancelled(result)
         found, everything = self._matching(self.heard)
         if len(found) == 1 and self._described(self.heard):
             self.ctx.show([])
-            return t.cancelled(
-                self.lang, self.call("cancel_reservation", reservation_id=found[0]["id"])
+            return self.say.cancelled(
+                self.call("cancel_reservation", reservation_id=found[0]["id"])
             )
         return self._which(found, everything, "cancel")
 
@@ -165,11 +179,11 @@ class Handler:
         if len(found) != 1 or not self._described(target):
             return self._which(found, everything, "move")
         if h.target is None or (h.start is None and not h.day_said and h.room_id is None):
-            return t.ask_new_time(self.lang)
+            return self.say.t("ask_new_time")
         args = {"date": h.day if h.day_said else None, "start_time": h.start, "room": h.room_id}
         self.ctx.show([])
-        return t.changed(
-            self.lang, self.call("change_reservation", reservation_id=found[0]["id"], **args)
+        return self.say.changed(
+            self.call("change_reservation", reservation_id=found[0]["id"], **args)
         )
 
     def extend(self) -> str:
@@ -186,10 +200,10 @@ class Handler:
         elif h.duration is not None:
             new_end = (datetime.combine(date.min, old_end) + h.duration).time()
         else:
-            return t.ask_extension(self.lang)
+            return self.say.t("ask_extension")
         self.ctx.show([])
         result = self.call("change_reservation", reservation_id=found[0]["id"], end_time=new_end.strftime("%H:%M"))  # fmt: skip
-        return t.changed(self.lang, result)
+        return self.say.changed(result)
 
     def _matching(self, h: Understood) -> tuple[list[Booking], dict[str, Any]]:
         """The user's upcoming bookings the description fits (number, day, start, room)."""
@@ -207,10 +221,10 @@ class Handler:
         if found and len(found) < len(everything.get("reservations", [])):
             keep = {r["id"] for r in found}
             self.ctx.show([r for r in self.ctx.listed if r.id in keep])
-            return t.which(self.lang, {"ok": True, "reservations": found}, verb)
+            return self.say.which({"ok": True, "reservations": found}, verb)
         if not found and self._described(self.heard.target or self.heard):
-            return t.none_match(self.lang, everything)
-        return t.which(self.lang, everything, verb)
+            return self.say.none_match(everything)
+        return self.say.which(everything, verb)
 
     def _complete(self) -> bool:
         """Room, day, start and end all known."""

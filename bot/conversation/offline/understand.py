@@ -162,6 +162,8 @@ class Understood:
     title: str | None = None
     day_said: bool = False  # False when `day` is only today's default for a bare time
     window: tuple[time, time] | None = None  # a part of the day to search ('午後', 'morning')
+    repeat: Literal["daily", "weekly"] | None = None  # 毎週 / every Monday / daily
+    count: int | None = None  # how many dates a series has ('8回', 'for 8 weeks')
     target: Understood | None = None  # for move: the booking meant (its day, time, room)
 
     @property
@@ -230,6 +232,7 @@ def _fields(
     start, end, remaining = find_times(remaining)
     window, remaining = find_window(remaining)
     duration, remaining = find_duration(remaining)
+    repeat, count, remaining = _repetition(plain, remaining)
     capacity, remaining = _capacity(remaining)
     reservation_id, remaining = _reservation_id(remaining)
     return Understood(
@@ -246,6 +249,8 @@ def _fields(
         title=title,
         day_said=day is not None,
         window=window if start is None else None,
+        repeat=repeat,
+        count=count,
     )
 
 
@@ -271,6 +276,36 @@ def _capacity(text: str) -> tuple[int | None, str]:
         if count > 0:
             return count, mask(text, [match.span()])
     return None, text
+
+
+_REPEAT = re.compile(
+    r"(?P<weekly>毎週|隔週なし|"
+    + _words(r"every\s+(?:week|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*)|weekly")
+    + ")"
+    r"|(?P<daily>毎日|平日毎日|" + _words(r"every\s+(?:day|weekday)|daily") + ")",
+    _I,
+)
+_COUNT = re.compile(
+    r"(?<!\d)(?P<a>\d{1,2})\s*(?:回分?|週間?分?|日分|日間)"
+    r"|(?<![a-z])(?:for\s+)?(?P<b>\d{1,2})\s+(?:times|weeks|days|occurrences)(?![a-z])"
+    r"|(?<![a-z])x\s*(?P<c>\d{1,2})(?!\d)",
+    _I,
+)
+
+
+def _repetition(
+    plain: str, text: str
+) -> tuple[Literal["daily", "weekly"] | None, int | None, str]:
+    """A repeat ('毎週', 'every Monday', 'daily') and a count ('8回', 'for 8 weeks'), if said."""
+    match = _REPEAT.search(plain)
+    repeat: Literal["daily", "weekly"] | None = None
+    if match is not None:
+        repeat = "weekly" if match["weekly"] else "daily"
+    count = _COUNT.search(text)
+    if count is None:
+        return repeat, None, text
+    number = int(next(g for g in count.groups() if g is not None))
+    return repeat, number or None, mask(text, [count.span()])
 
 
 def _count_digits(match: re.Match[str]) -> str:
