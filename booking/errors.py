@@ -66,7 +66,7 @@ class ReservationNotFound(BookingError):
     def __init__(self, reservation_id: int):
         super().__init__(
             f"There is no booking #{reservation_id}. `/mybookings` lists yours with their numbers.",
-            f"予約 #{reservation_id} が見つかりません。`/mybookings` で予約番号を確認できます。",
+            f"予約#{reservation_id}が見つかりません。`/mybookings` で予約番号を確認できます。",
         )
         self.reservation_id = reservation_id
 
@@ -103,7 +103,7 @@ class NotOwner(BookingError):
     def __init__(self, reservation_id: int):
         super().__init__(
             f"Only the person who booked #{reservation_id} can change or cancel it.",
-            f"予約 #{reservation_id} を変更・キャンセルできるのは予約した本人だけです。",
+            f"予約#{reservation_id}を変更・キャンセルできるのは予約した本人だけです。",
         )
         self.reservation_id = reservation_id
 
@@ -117,6 +117,6 @@ class AlreadyCancelled(BookingError):
     def __init__(self, reservation_id: int):
         super().__init__(
             f"Booking #{reservation_id} is already cancelled.",
-            f"予約 #{reservation_id} はすでにキャンセルされています。",
+            f"予約#{reservation_id}はすでにキャンセルされています。",
         )
         self.reservation_id = reservation_id

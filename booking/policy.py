@@ -40,7 +40,7 @@ class Policy:
         if slot.end <= slot.start:
             raise InvalidReservation(
                 "end_before_start",
-                "The end time must be after the start time (e.g. 14:00-15:00).",
+                "The end time must be after the start time (e.g. 14:00–15:00).",
                 "終了時刻は開始時刻より後にしてください（例: 14:00〜15:00）。",
                 "end",
             )
@@ -98,11 +98,10 @@ class Policy:
         start, end = local(slot.start, self.tz), local(slot.end, self.tz)
         same_day = start.date() == end.date()
         if start.time() < opens or not same_day or end.time() > closes:
-            span = f"{opens:%H:%M}–{closes:%H:%M}"
             raise InvalidReservation(
                 "outside_hours",
-                f"Rooms can be booked only between {span} (Japan time).",
-                f"予約できるのは{span}（日本時間）の間だけです。",
+                f"Rooms can be booked only between {opens:%H:%M} and {closes:%H:%M} (Japan time).",
+                f"予約できるのは{opens:%H:%M}〜{closes:%H:%M}（日本時間）の間だけです。",
                 "start" if start.time() < opens else "end",
             )
 

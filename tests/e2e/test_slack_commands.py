@@ -59,8 +59,8 @@ def test_today_shows_every_room_with_bookings_and_free_gaps(slack: Slack) -> Non
     for name in ROOM_NAMES:
         assert name in text
     room_a = section(answer.args["blocks"], "会議室A")
-    assert "12:00–13:00 定例" in room_a
-    assert "空き時間: 07:00–12:00, 13:00–22:00" in room_a
+    assert "12:00〜13:00 定例" in room_a
+    assert "空き時間: 07:00〜12:00、13:00〜22:00" in room_a
     assert "終日空いています" in section(answer.args["blocks"], "会議室B")
 
 
@@ -68,7 +68,7 @@ def test_today_with_a_room_shows_only_that_room(slack: Slack) -> None:
     add_reservation(slack.engine, "1", "U2", today_noon(), today_noon() + timedelta(hours=1))
     assert_acked(slack.command("/today", "会議室A"))
     text = block_text(wait_for_response(slack.fake, "r1").args["blocks"])
-    assert "会議室A" in text and "12:00–13:00" in text
+    assert "会議室A" in text and "12:00〜13:00" in text
     assert not any(name in text for name in ROOM_NAMES[1:])
 
 
@@ -117,7 +117,7 @@ def test_book_in_english_answers_in_english(slack: Slack) -> None:
 def test_book_with_incomplete_text_names_what_is_missing(slack: Slack) -> None:
     assert_acked(slack.command("/book", "会議室A 明日"))
     text = wait_for_response(slack.fake, "r1").args["text"]
-    assert "開始" in text and "終了" in text and "足りません" in text
+    assert "開始" in text and "終了" in text and "指定してください" in text
     assert "/book" in text  # with an example to copy
     assert reservations(slack.engine) == []
 
@@ -164,7 +164,7 @@ def test_rooms_shows_capacity_equipment_and_who_is_free_now(slack: Slack) -> Non
     sections = {name: section(blocks, name) for name in ROOM_NAMES}
     assert "使用中" in sections["会議室B"]
     assert all("いま空いています" in sections[n] for n in ROOM_NAMES if n != "会議室B")
-    assert "6人" in sections["会議室B"] and "webcam" in sections["会議室B"]
+    assert "6人" in sections["会議室B"] and "Webカメラ" in sections["会議室B"]
 
 
 # the booking modal
@@ -268,7 +268,7 @@ def test_modal_errors_in_english_for_an_english_modal(slack: Slack) -> None:
         room="1", day=tomorrow().isoformat(), start="11:00", end="10:00", lang="en"
     )
     assert errors_of(slack.interaction(payload)) == {
-        "end": "The end time must be after the start time."
+        "end": "The end time must be after the start time (e.g. 14:00–15:00)."
     }
 
 
@@ -339,7 +339,7 @@ def test_cancel_button_twice_says_it_is_already_cancelled(slack: Slack) -> None:
     for name in ("c1", "c2"):
         assert_acked(slack.interaction(cancel_click(rid, "U1", slack.fake.response_url(name))))
         wait_for_response(slack.fake, name)
-    assert "すでに取り消されています" in response_posts(slack.fake, "c2")[0].args["text"]
+    assert "すでにキャンセルされています" in response_posts(slack.fake, "c2")[0].args["text"]
     slack.wait_for_call("views.publish", count=2)
 
 

@@ -183,7 +183,7 @@ def test_inside_business_hours_is_allowed(start: datetime, end: datetime) -> Non
 def test_outside_business_hours_is_refused(start: datetime, end: datetime, field: str) -> None:
     error = refusal(Policy(), start, end)
     assert (error.reason, error.field) == ("outside_hours", field)
-    assert "07:00–22:00" in error.message
+    assert "between 07:00 and 22:00" in error.message and "07:00〜22:00" in error.message_ja
 
 
 def test_across_midnight_is_allowed_around_the_clock() -> None:

@@ -36,19 +36,23 @@ class Say:
         else:
             times = f.span_text(*h.window, lang) if h.window else ""
         when = (", " if lang == "en" else " ").join(p for p in (day, times) if p)
-        if when:
-            parts.append(when)
         if h.room_id:
             parts.append(f.room_name(h.room_id, self.rooms, lang))
+        if when:
+            parts.append(when)
         if h.capacity:
             parts.append(f.people(h.capacity, lang))
         if h.equipment:
-            parts.append(f.equipment_text(h.equipment, lang))
-        return f.join(parts, lang)
+            parts.append(self.t("with_equipment", what=f.equipment_text(h.equipment, lang)))
+        return (
+            f.join(parts, lang)
+            if lang == "en" or not h.room_id
+            else " ".join(parts[:2]) + "".join(f"、{p}" for p in parts[2:])
+        )
 
     def ask(self, missing: list[str], h: Understood | None = None, head: bool = True) -> str:
         """Say what was understood and ask for exactly what is missing."""
-        names = self.t("ask_joiner").join(self.t(f"ask_field_{m}") for m in missing)
+        names = _and([self.t(f"ask_field_{m}") for m in missing], self.lang)
         got = self.understood(h) if head else ""
         return self.t("ask", head=self.t("ask_got", got=got) if got else "", names=names)
 
@@ -190,3 +194,10 @@ class Say:
         """What the bot can do, with examples (and what it did understand, if anything)."""
         got = self.understood()
         return (self.t("help_got", got=got) if got else "") + self.t("help")
+
+
+def _and(items: list[str], lang: str) -> str:
+    """'日付・開始時刻' / 'the date, the start time and the end time'."""
+    if lang != "en" or len(items) < 2:
+        return "・".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

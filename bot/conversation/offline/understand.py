@@ -293,9 +293,7 @@ _COUNT = re.compile(
 )
 
 
-def _repetition(
-    plain: str, text: str
-) -> tuple[Literal["daily", "weekly"] | None, int | None, str]:
+def _repetition(plain: str, text: str) -> tuple[Literal["daily", "weekly"] | None, int | None, str]:
     """A repeat ('毎週', 'every Monday', 'daily') and a count ('8回', 'for 8 weeks'), if said."""
     match = _REPEAT.search(plain)
     repeat: Literal["daily", "weekly"] | None = None
