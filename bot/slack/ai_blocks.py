@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.messages.chunk import TaskUpdateChunk
@@ -78,8 +77,3 @@ def thread_title(text: str, limit: int = 60) -> str:
     """An assistant thread's title from its first request (one line, cut with an ellipsis)."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def chunk_dict(chunk: Any) -> dict[str, Any]:
-    """A chunk as the JSON Slack receives (for logs and tests)."""
-    return dict(chunk.to_dict()) if hasattr(chunk, "to_dict") else dict(chunk)
