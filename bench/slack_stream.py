@@ -3,12 +3,16 @@
     .venv/bin/python -m bench.slack_stream [--events 100] [--in-flight 10] [--model-seconds 2]
 
 Runs the bot under gunicorn (the shipped config, 2 workers) against a fake Slack that records
-when each call arrives and a fake OpenAI whose every answer takes `--model-seconds`. Sends signed
-`message.im` events in assistant threads (each its own thread), N in flight, and prints, from the
-moment each event was delivered: the HTTP acknowledgement, the first thing the user sees (the
-assistant status, or a stream's first chunk, or a placeholder) and the final answer (the stream
-stopped, or the placeholder replaced), p50/p99. The acknowledgement is compared with the minimal
-Bolt app (`bench/minimal_bolt_app.py`, an Assistant whose handler sleeps as long) in the same run.
+when each call arrives and a fake OpenAI whose every answer takes `--model-seconds`, with signed
+`message.im` events in assistant threads (each its own thread):
+
+1. a burst of `--events`, `--in-flight` at a time, to the bot and to the minimal Bolt app
+   (`bench/minimal_bolt_app.py`, an Assistant whose handler sleeps as long): the HTTP
+   acknowledgement, p50/p99, and the ratio bot / minimal;
+2. `--users` people each sending `--rounds` messages, one after the other's answer: from the
+   moment each event was delivered, the first thing the user sees (the assistant status, a
+   stream's first chunk or a placeholder) and the final answer (the stream stopped, or the
+   placeholder replaced), p50/p99.
 """
 
 from __future__ import annotations
@@ -78,13 +82,42 @@ def seen(calls: list[Call], sent: dict[str, float]) -> tuple[list[float], list[f
     return list(first.values()), list(final.values())
 
 
-def measure(url: str, events: int, in_flight: int) -> tuple[list[float], dict[str, float]]:
-    """Ack times, and when each thread's event was delivered."""
+def burst(url: str, events: int, in_flight: int) -> list[float]:
+    """Ack times of `events` events, `in_flight` at a time."""
     send(url, 999_999)  # warm-up
     with ThreadPoolExecutor(in_flight) as pool:
-        results = list(pool.map(lambda n: send(url, n), range(events)))
-    sent = {f"1700000000.{n:06d}": at for n, (at, _) in enumerate(results)}
-    return [ack for _, ack in results], sent
+        return [ack for _, ack in pool.map(lambda n: send(url, n), range(events))]
+
+
+def finals(slack: FakeSlack) -> int:
+    """How many answers have been completed so far."""
+    return sum(c.method in FINAL and c.ok for c in slack.calls)
+
+
+def conversations(
+    url: str, slack: FakeSlack, users: int, rounds: int, first: int
+) -> dict[str, float]:
+    """`users` people, each sending a message once their previous answer came; when each was sent."""
+    sent: dict[str, float] = {}
+
+    def person(u: int) -> None:
+        for r in range(rounds):
+            n = first + u * rounds + r
+            sent[f"1700000000.{n:06d}"] = send(url, n)[0]
+            slack.wait_for(lambda n=n: answered(slack, n), 60)  # type: ignore[misc]
+
+    with ThreadPoolExecutor(users) as pool:
+        list(pool.map(person, range(users)))
+    return sent
+
+
+def answered(slack: FakeSlack, n: int) -> bool:
+    """True once event n's thread has its final answer."""
+    calls = slack.calls
+    streams = {str(c.response.get("ts")): str(c.args.get("thread_ts")) for c in calls
+               if c.ok and c.method in ("chat.startStream", "chat.postMessage")}  # fmt: skip
+    thread = f"1700000000.{n:06d}"
+    return any(c.ok and c.method in FINAL and thread_of(c, streams) == thread for c in calls)
 
 
 def prepare(env: dict[str, str]) -> None:
@@ -106,6 +139,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--in-flight", type=int, default=10)
     parser.add_argument("--model-seconds", type=float, default=2.0)
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     slow = args.model_seconds
     answer = "本日の予約状況です。会議室Aは14時から空いています。"
@@ -117,14 +152,16 @@ def main() -> None:
                    "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": model.url}  # fmt: skip
         prepare(bot_env)
         with gunicorn("bench.minimal_bolt_app:app", common) as url:
-            minimal, _ = measure(url, args.events, args.in_flight)
+            minimal = burst(url, args.events, args.in_flight)
         slack.reset()
         with gunicorn("bot.wsgi:app", bot_env) as url:
-            bot, sent = measure(url, args.events, args.in_flight)
-            slack.wait_for(lambda: sum(c.method in FINAL for c in slack.calls) > args.events, 120)
+            bot = burst(url, args.events, args.in_flight)
+            slack.wait_for(lambda: finals(slack) > args.events, 300)  # the burst is answered
+            sent = conversations(url, slack, args.users, args.rounds, 200_000)
         first, final = seen(slack.calls, sent)
-    print(f"{args.events} signed message.im events in assistant threads, {args.in_flight} in flight, "
-          f"model {slow:g} s per answer, gunicorn 2 workers")  # fmt: skip
+    print(f"burst: {args.events} signed message.im events in assistant threads, {args.in_flight} "
+          f"in flight; then {args.users} people x {args.rounds} messages, each after the last "
+          f"answer; model {slow:g} s per answer; gunicorn 2 workers")  # fmt: skip
     for name, samples in (("ack, minimal Bolt app", minimal), ("ack, room bot", bot),
                           ("first visible (status)", first), ("final answer (stopStream)", final)):  # fmt: skip
         print(f"{name:>26}: p50 {ms(samples, 50)}   p99 {ms(samples, 99)}")
