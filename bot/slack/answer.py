@@ -114,7 +114,10 @@ class Answer:
         if event.phase != "started":
             self.open_tasks.pop(event.tool, None)
         method = "chat.appendStream" if self.stream.ts else "chat.startStream"
-        self._send(method, [ai_blocks.step_chunk(task_id, event)])
+        try:
+            self._send(method, [ai_blocks.step_chunk(task_id, event)])
+        except (SlackClientError, OSError) as error:  # even the placeholder failed: close() posts
+            log.warning("could not show progress (%s)", error_code(error) or type(error).__name__)
 
     # closing
 
