@@ -6,7 +6,7 @@ import os
 import time
 
 from flask import Flask, Response, request
-from slack_bolt import App
+from slack_bolt import App, Assistant
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 
@@ -23,6 +23,16 @@ def slow_mention(event: dict[str, str]) -> None:
     time.sleep(float(os.environ.get("BENCH_HANDLER_SECONDS", "2")))
 
 
+assistant = Assistant()
+
+
+@assistant.user_message
+def slow_answer(payload: dict[str, str]) -> None:
+    """The same slow work for a message in an assistant thread."""
+    time.sleep(float(os.environ.get("BENCH_HANDLER_SECONDS", "2")))
+
+
+bolt.assistant(assistant)
 app = Flask(__name__)
 handler = SlackRequestHandler(bolt)
 

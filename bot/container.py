@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import redis
@@ -25,8 +25,10 @@ from bot.slack.deps import SlackDeps
 from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
 from storage.dedupe import EventDeduper
 from storage.engine import make_engine, make_session_factory
+from storage.feedback import FeedbackStore
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.pending import PendingReplies
+from storage.thread_contexts import ThreadContextStore
 from storage.uow import SqlAlchemyUnitOfWork
 
 Clock = Callable[[], datetime]
@@ -95,6 +97,11 @@ class Container:
         return PendingReplies(self.redis)
 
     @cached_property
+    def feedback(self) -> FeedbackStore:
+        """Ratings of the assistant's answers, counted in /metrics."""
+        return FeedbackStore(self.session_factory, metrics.count_feedback)
+
+    @cached_property
     def slack(self) -> SlackDeps:
         """The Slack surface's collaborators."""
         s = self.settings
@@ -103,7 +110,9 @@ class Container:
             history=self.history, placeholders=self.pending_replies,
             deduper=EventDeduper(self.redis), clock=self.clock,
             default_language=s.default_language, signing_secret=s.slack_signing_secret,
-            bot_token=s.slack_bot_token,
+            bot_token=s.slack_bot_token, feedback=self.feedback,
+            thread_contexts=ThreadContextStore(self.redis),
+            check_in_lead=timedelta(minutes=s.reminder_lead_minutes),
         )  # fmt: skip
 
     def jobs(self, client: WebClient | None = None) -> Jobs:

@@ -48,6 +48,9 @@ def _metrics() -> dict[str, Any]:
         ),
         "cancellations": Counter("roombot_cancellations_total", "Reservations cancelled"),
         "reminders": Counter("roombot_reminders_sent_total", "Reminder DMs sent"),
+        "feedback": Counter(
+            "roombot_answer_feedback_total", "Ratings of the assistant's answers", ["rating"]
+        ),
     }
 
 
@@ -66,6 +69,11 @@ def count_llm(outcome: str) -> None:
 def count_reminder() -> None:
     """One reminder DM sent."""
     _metrics()["reminders"].inc()
+
+
+def count_feedback(rating: int) -> None:
+    """One rating of an answer stored (new or changed): 'good' for 👍, 'bad' for 👎."""
+    _metrics()["feedback"].labels("good" if rating > 0 else "bad").inc()
 
 
 def observe(event: str, data: dict[str, Any]) -> None:

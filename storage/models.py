@@ -13,8 +13,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -95,3 +97,22 @@ class JobRunRow(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     run_key: Mapped[str] = mapped_column(String(50), primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedbackRow(Base):
+    """A person's 👍 (+1) or 👎 (-1) on one answer of a conversation; a second press replaces it."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (
+        UniqueConstraint("session", "turn", "user_id", name="uq_answer_feedback_once"),
+        CheckConstraint("rating IN (-1, 1)", name="answer_feedback_rating"),
+        Index("ix_answer_feedback_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session: Mapped[str] = mapped_column(String(255))  # e.g. slack:<team>:<channel>:<thread ts>
+    turn: Mapped[str] = mapped_column(String(64))  # the answer's message ts
+    user_id: Mapped[str] = mapped_column(String(255))  # a namespaced identity
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

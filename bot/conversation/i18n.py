@@ -77,6 +77,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "申し訳ありません、処理できませんでした。もう一度お試しください。",
         "en": "Sorry, that did not work. Please try again.",
     },
+    # /today and App Home: who booked a slot
+    "owner_teams": {"ja": "Teamsのユーザー", "en": "a Teams user"},
+    # Slack's assistant threads, streamed answers and feedback
+    "assistant_greeting": {
+        "ja": "こんにちは！会議室の空き確認・予約・取り消しをお手伝いします。何をしましょうか？",
+        "en": "Hi! I can find, book and cancel meeting rooms. What do you need?",
+    },
+    "prompts_title": {"ja": "たとえば", "en": "Try asking"},
+    "prompt_free_six": {
+        "ja": "今日の午後、6人で空いている部屋は？",
+        "en": "Any room for 6 this afternoon?",
+    },
+    "prompt_weekly": {"ja": "毎週月曜10時に会議室Bを予約", "en": "Book Room B every Monday at 10"},
+    "prompt_today": {"ja": "今日の予約状況を見せて", "en": "Show today's schedule"},
+    "prompt_mine": {"ja": "私の予約は？", "en": "What are my bookings?"},
+    "status_working": {"ja": "が予約状況を確認しています…", "en": "is checking the rooms…"},
+    "loading_rooms": {"ja": "会議室の空きを調べています…", "en": "Looking at the rooms…"},
+    "loading_calendar": {"ja": "予約台帳を確認しています…", "en": "Reading the booking ledger…"},
+    "loading_answer": {"ja": "回答をまとめています…", "en": "Putting the answer together…"},
+    "step_thinking": {"ja": "リクエストを確認しています", "en": "Reading your request"},
+    "step_answered": {"ja": "確認しました", "en": "Done"},
+    "feedback_good": {"ja": "役に立った", "en": "Helpful"},
+    "feedback_bad": {"ja": "役に立たなかった", "en": "Not helpful"},
+    "feedback_thanks": {
+        "ja": "フィードバックありがとうございます。",
+        "en": "Thanks for the feedback.",
+    },
     # the conversation core
     "model_failed": {
         "ja": "申し訳ありません、AIアシスタントが一時的に応答できません。少し時間をおいてもう一度お試しください。"

@@ -37,12 +37,12 @@ class ToolContext:
     now: datetime
     admins: frozenset[str] = frozenset()
     created: list[Reservation] = field(default_factory=list)  # for Cancel buttons in the reply
+    listed: list[Reservation] = field(default_factory=list)  # the actor's own, shown in a list
     rooms: dict[str, Room] = field(default_factory=dict)
     lang: str = "ja"
     sink: ProgressSink | None = None  # a surface showing steps live
     steps: list[Progress] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
-    listed: list[Reservation] = field(default_factory=list)  # shown with Cancel buttons
 
     def step(self, tool: str, phase: str, summary: str) -> None:
         """Record a step of the turn and hand it to the live sink, if any."""
@@ -65,6 +65,13 @@ class ToolContext:
         """Offer an action once (a Cancel per booking, a Book per alternative)."""
         if action not in self.actions:
             self.actions.append(action)
+
+    def list_own(self, reservations: list[Reservation]) -> None:
+        """Note the actor's own reservations a reply lists, offering Cancel on each."""
+        for r in reservations:
+            if r.owner_id == self.user_id and r.active and r not in self.listed:
+                self.listed.append(r)
+                self.offer(Action("cancel", r.id))
 
     def room_name(self, room_id: str, lang: str = "ja") -> str:
         """A room's display name in a language (rooms loaded once per turn)."""
@@ -134,6 +141,7 @@ def find_free_rooms(ctx: ToolContext, args: a.FindFreeRooms) -> dict[str, Any]:
 
 def get_schedule(ctx: ToolContext, args: a.GetSchedule) -> dict[str, Any]:
     days = services.day_schedule(ctx.uow(), ctx.policy, day=args.date, room=args.room)
+    ctx.list_own([r for d in days for r in d.reservations if r.end > ctx.now])
     tz = ctx.policy.tz
     return {
         "date": args.date.isoformat(),
@@ -189,12 +197,14 @@ def cancel_reservation(ctx: ToolContext, args: a.CancelReservation) -> dict[str,
         now=ctx.now,
         admins=ctx.admins,
     )
+    ctx.listed[:] = [r for r in ctx.listed if r.id != done.id]  # no Cancel on what is gone
+    ctx.actions[:] = [a for a in ctx.actions if a != Action("cancel", done.id)]
     return {"cancelled": describe(ctx, done)}
 
 
 def list_my_reservations(ctx: ToolContext, args: a.ListMyReservations) -> dict[str, Any]:
     mine = services.upcoming_for_user(ctx.uow(), owner_id=ctx.user_id, now=ctx.now)
-    ctx.show(mine)
+    ctx.list_own(mine)
     return {"reservations": [describe(ctx, r) for r in mine]}
 
 

@@ -10,6 +10,7 @@ from slack_bolt import App, BoltResponse
 from bot.conversation.i18n import t
 from bot.slack import listeners
 from bot.slack.deps import SlackDeps
+from bot.slack.language import choose_language
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,16 @@ def create_bolt_app(deps: SlackDeps) -> App:
 
     @app.error
     def polite_failure(error: Exception, body: dict[str, Any], respond: Any) -> None:
+        """Tell only the person who asked (ephemeral), in the language they wrote in."""
         log.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
         key = "unavailable" if type(error).__name__ == "OperationalError" else "error"
-        text = t(key, deps.default_language)
-        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        text = t(key, choose_language(str(body.get("text") or ""), deps.default_language))
+        if respond is None or not (body.get("response_url") or body.get("response_urls")):
+            return
+        try:
             respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception as failed:  # an expired response_url: the log already has the cause
+            log.warning("could not tell the user about the failure: %s", type(failed).__name__)
 
     listeners.register(app, deps)
     return app

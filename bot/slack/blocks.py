@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from bot.conversation.formats import (
 )
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
+from bot.slack.identity import owner_label
 
 Block = dict[str, Any]
 MAX_MESSAGE_BLOCKS = 50
@@ -61,24 +63,72 @@ def cancel_button(r: Reservation, lang: str) -> Block:
     }
 
 
-def reservation_list(
-    reservations: Sequence[Reservation], rooms: dict[str, Room], tz: ZoneInfo, lang: str
+@dataclass(frozen=True)
+class CheckIn:
+    """When a reservation offers Check in: from `lead` before its start until its end."""
+
+    now: datetime
+    lead: timedelta = timedelta(minutes=10)
+
+    def offered(self, r: Reservation) -> bool:
+        """True while the owner may check in and has not yet."""
+        return r.active and r.checked_in_at is None and r.start - self.lead <= self.now < r.end
+
+
+def check_in_button(r: Reservation, lang: str) -> Block:
+    """A Check in button for one reservation."""
+    return {
+        "type": "button",
+        "action_id": CHECK_IN_ACTION,
+        "text": plain(t("check_in", lang)),
+        "style": "primary",
+        "value": f"{r.id}:{lang}",
+    }
+
+
+def reservation_rows(
+    reservations: Sequence[Reservation],
+    rooms: Mapping[str, Room],
+    tz: ZoneInfo,
+    lang: str,
+    check_in: CheckIn | None = None,
+    room_for: int = MAX_MESSAGE_BLOCKS - 2,
 ) -> list[Block]:
-    """One section per reservation, each with its Cancel button."""
-    blocks = [
-        {**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)}
-        for r in reservations[: MAX_MESSAGE_BLOCKS - 2]
-    ]
-    return blocks or [mrkdwn(t("none_upcoming", lang))]
+    """The same buttons wherever reservations are listed: Cancel, and Check in when it is near."""
+    blocks: list[Block] = []
+    for r in reservations:
+        rows = [{**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)}]
+        if check_in is not None and check_in.offered(r):
+            rows.append({"type": "actions", "elements": [check_in_button(r, lang)]})
+        if len(blocks) + len(rows) > room_for:
+            break
+        blocks += rows
+    return blocks
+
+
+def reservation_list(
+    reservations: Sequence[Reservation],
+    rooms: Mapping[str, Room],
+    tz: ZoneInfo,
+    lang: str,
+    check_in: CheckIn | None = None,
+) -> list[Block]:
+    """One section per reservation with its buttons, or a line saying there are none."""
+    rows = reservation_rows(reservations, rooms, tz, lang, check_in)
+    return rows or [mrkdwn(t("none_upcoming", lang))]
 
 
 def my_bookings(
-    reservations: Sequence[Reservation], rooms: dict[str, Room], tz: ZoneInfo, lang: str
+    reservations: Sequence[Reservation],
+    rooms: Mapping[str, Room],
+    tz: ZoneInfo,
+    lang: str,
+    check_in: CheckIn | None = None,
 ) -> list[Block]:
-    """/mybookings: a header and the list with Cancel buttons."""
+    """/mybookings: a header and the list with its buttons."""
     return [
         {"type": "header", "text": plain(t("my_title", lang))},
-        *reservation_list(reservations, rooms, tz, lang),
+        *reservation_list(reservations, rooms, tz, lang, check_in),
     ]
 
 
@@ -102,9 +152,10 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
 
 
 def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
-    """A room's day: its name and size, each booking, and the free times between them."""
+    """A room's day: its name and size, each booking (who and what), and the free times."""
     lines = [f"*{d.room.label(lang)}*{_paren(people(d.room.capacity, lang), lang)}"]
-    lines += [f"• {span(r, tz, lang)} {r.title}".rstrip() for r in d.reservations]
+    lines += [f"• {span(r, tz, lang)} {owner_label(r.owner_id, lang)} {r.title}".rstrip()
+              for r in d.reservations]  # fmt: skip
     if not d.reservations:
         lines.append(f"_{t('all_free', lang)}_")
     else:
@@ -128,13 +179,15 @@ def rooms_list(rooms: Sequence[Room], busy_now: set[str], lang: str) -> list[Blo
 
 
 def confirmation(
-    text: str, created: Sequence[Reservation], rooms: dict[str, Room], tz: ZoneInfo, lang: str
+    text: str,
+    created: Sequence[Reservation],
+    rooms: Mapping[str, Room],
+    tz: ZoneInfo,
+    lang: str,
+    check_in: CheckIn | None = None,
 ) -> list[Block]:
-    """A reply, followed by a Cancel button for every reservation it made."""
-    blocks = [mrkdwn(text or "…")]
-    for r in created[: MAX_MESSAGE_BLOCKS - 1]:
-        blocks.append({**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)})
-    return blocks
+    """A reply, followed by the buttons of every reservation it made or listed."""
+    return [mrkdwn(text or "…"), *reservation_rows(created, rooms, tz, lang, check_in)]
 
 
 def _paren(text: str, lang: str) -> str:
@@ -142,16 +195,29 @@ def _paren(text: str, lang: str) -> str:
     return f" ({text})" if lang == "en" else f"（{text}）"
 
 
-def reply_blocks(reply: Reply, tz: ZoneInfo) -> list[Block]:
-    """The core's reply: its text, a Cancel per booking shown, a button per slot offered."""
-    shown = [*reply.reservations, *reply.listed]
-    blocks = confirmation(reply.text, shown, dict(reply.rooms), tz, reply.lang)
+def reply_reservations(reply: Reply) -> list[Reservation]:
+    """The reservations a reply made, then the user's own ones it listed (each once)."""
+    made = list(reply.reservations)
+    seen = {r.id for r in made}
+    return made + [r for r in reply.listed if r.id not in seen]
+
+
+def action_blocks(reply: Reply, tz: ZoneInfo, check_in: CheckIn | None = None) -> list[Block]:
+    """The buttons of a reply: per reservation, then one per alternative slot offered."""
+    rows = reservation_rows(
+        reply_reservations(reply), reply.rooms, tz, reply.lang, check_in, MAX_MESSAGE_BLOCKS - 3
+    )
     offers = [a for a in reply.actions if a.kind in ("book", "confirm")][:MAX_ALTERNATIVES]
     if offers:
-        blocks.append(
+        rows.append(
             {"type": "actions", "elements": [alternative_button(a, reply, tz) for a in offers]}
         )
-    return blocks[:MAX_MESSAGE_BLOCKS]
+    return rows
+
+
+def reply_blocks(reply: Reply, tz: ZoneInfo, check_in: CheckIn | None = None) -> list[Block]:
+    """The core's reply: its text, then its buttons."""
+    return [mrkdwn(reply.text or "…"), *action_blocks(reply, tz, check_in)][:MAX_MESSAGE_BLOCKS]
 
 
 def alternative_button(action: Action, reply: Reply, tz: ZoneInfo) -> Block:
@@ -176,8 +242,7 @@ def reminder_blocks(r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: 
     """The reminder: what and when, with Check in and Release buttons for the booker."""
     value = f"{r.id}:{lang}"
     buttons = [
-        {"type": "button", "action_id": CHECK_IN_ACTION, "text": plain(t("check_in", lang)),
-         "style": "primary", "value": value},
+        check_in_button(r, lang),
         {"type": "button", "action_id": RELEASE_ACTION, "text": plain(t("release", lang)),
          "style": "danger", "value": value},
     ]  # fmt: skip
@@ -203,87 +268,24 @@ def book_button(lang: str) -> Block:
 def home(
     upcoming: Sequence[Reservation],
     days: Sequence[RoomDay],
-    rooms: dict[str, Room],
+    rooms: Mapping[str, Room],
     today: date,
     tz: ZoneInfo,
     lang: str,
+    check_in: CheckIn | None = None,
 ) -> dict[str, Any]:
     """The App Home tab: book button, my reservations (with Cancel), today's schedule."""
     blocks: list[Block] = [
         book_button(lang),
         {"type": "header", "text": plain(t("my_title", lang))},
     ]
-    blocks += reservation_list(upcoming[:40], rooms, tz, lang)
+    blocks += reservation_list(upcoming[:40], rooms, tz, lang, check_in)[:44]
     blocks += [
         {"type": "divider"},
         {"type": "header", "text": plain(t("home_today", lang, day=day_text(today, lang)))},
     ]
     blocks += [mrkdwn(room_day_text(d, tz, lang)) for d in days[:50]]
     return {"type": "home", "blocks": blocks[:100]}
-
-
-def book_modal(
-    rooms: Sequence[Room], today: date, lang: str, preset: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """The booking modal: room, date, start, end, title (validated on submission)."""
-    preset = preset or {}
-    options = [
-        {"text": plain(f"{r.label(lang)}{_paren(people(r.capacity, lang), lang)}"), "value": r.id}
-        for r in rooms[:100]
-    ]
-    room_select: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "room",
-        "placeholder": plain(t("pick_room", lang)),
-        "options": options,
-    }
-    chosen = [o for o in options if o["value"] == preset.get("room")]
-    if chosen:
-        room_select["initial_option"] = chosen[0]
-    start: dict[str, Any] = {"type": "timepicker", "action_id": "start"}
-    end: dict[str, Any] = {"type": "timepicker", "action_id": "end"}
-    if preset.get("start"):
-        start["initial_time"] = preset["start"]
-    if preset.get("end"):
-        end["initial_time"] = preset["end"]
-    return {
-        "type": "modal",
-        "callback_id": BOOK_MODAL,
-        "title": plain(t("modal_title", lang)),
-        "submit": plain(t("modal_submit", lang)),
-        "close": plain(t("modal_close", lang)),
-        "private_metadata": lang,
-        "blocks": [
-            _input("room", t("field_room", lang), room_select),
-            _input(
-                "date",
-                t("field_date", lang),
-                {
-                    "type": "datepicker",
-                    "action_id": "date",
-                    "initial_date": preset.get("date", today.isoformat()),
-                },
-            ),
-            _input("start", t("field_start", lang), start),
-            _input("end", t("field_end", lang), end),
-            _input(
-                "title",
-                t("field_title", lang),
-                {"type": "plain_text_input", "action_id": "title", "max_length": 200},
-                optional=True,
-            ),
-        ],
-    }
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> Block:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": element,
-        "optional": optional,
-    }
 
 
 def now_busy(days: Sequence[RoomDay], now: datetime) -> set[str]:

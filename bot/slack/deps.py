@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from slack_sdk import WebClient
@@ -34,6 +34,26 @@ class Deduper(Protocol):
         ...
 
 
+class Feedback(Protocol):
+    """👍/👎 on answers, one per person and answer (a second press replaces the first)."""
+
+    def record(self, session: str, turn: str, user: str, rating: int, at: datetime) -> bool:
+        """Store a rating (+1 or -1) of one answer; True when it is new or changed."""
+        ...
+
+
+class ThreadContexts(Protocol):
+    """The channel an assistant thread was opened from, per thread."""
+
+    def save(self, channel: str, thread_ts: str, context: dict[str, str]) -> None:
+        """Remember the thread's context (channel_id, team_id, enterprise_id)."""
+        ...
+
+    def find(self, channel: str, thread_ts: str) -> dict[str, str] | None:
+        """The thread's context, if known."""
+        ...
+
+
 @dataclass(frozen=True)
 class SlackDeps:
     """The Slack surface's collaborators."""
@@ -48,3 +68,6 @@ class SlackDeps:
     default_language: str
     signing_secret: str | None
     bot_token: str | None
+    feedback: Feedback
+    thread_contexts: ThreadContexts
+    check_in_lead: timedelta = timedelta(minutes=10)  # Check in shows this long before a start

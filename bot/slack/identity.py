@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from booking.identity import identity, local_id, surface_of
+from bot.conversation.i18n import t
 
 
 def actor(user_id: str) -> str:
@@ -18,3 +19,13 @@ def is_slack(owner: str) -> bool:
 def user_id(owner: str) -> str:
     """The Slack user id of a Slack owner (for DMs and mentions)."""
     return local_id(owner)
+
+
+def owner_label(owner: str, lang: str) -> str:
+    """Who booked, as Slack shows it: <@U123> for Slack users, a readable name for others."""
+    surface = surface_of(owner)
+    if surface == "slack":
+        return f"<@{local_id(owner)}>"
+    if surface == "teams":
+        return t("owner_teams", lang)
+    return owner.partition(":")[2] if surface else owner

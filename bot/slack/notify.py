@@ -97,14 +97,28 @@ class StalePlaceholders(Protocol):
 def apologise_for_lost_replies(
     placeholders: StalePlaceholders, client: WebClient, now: datetime
 ) -> int:
-    """Replace placeholders whose worker died before answering with an apology, once each."""
+    """Replace placeholders (or end streams) whose worker died before answering, once each."""
     apologised = 0
     for channel, ts, lang in placeholders.take_stale(LOST_REPLY_AFTER_S, now.timestamp()):
         try:
             client.chat_update(channel=channel, ts=ts, text=t("interrupted", lang))
             apologised += 1
         except SlackApiError as error:
-            log.warning(
-                "could not replace a lost reply's placeholder: %s", error.response.get("error")
-            )
+            if _stop_stream(client, channel, ts, lang):
+                apologised += 1
+            else:
+                log.warning(
+                    "could not replace a lost reply's placeholder: %s", error.response.get("error")
+                )
     return apologised
+
+
+def _stop_stream(client: WebClient, channel: str, ts: str, lang: str) -> bool:
+    """End a stream still open (its worker died) with the apology; False if that fails too."""
+    try:
+        client.chat_stopStream(
+            channel=channel, ts=ts, markdown_text="\n\n" + t("interrupted", lang)
+        )
+    except SlackApiError:
+        return False
+    return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -14,12 +14,18 @@ from booking.model import Reservation
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
-from bot.slack import blocks
+from bot.slack import blocks, modal_blocks
 from bot.slack.identity import actor
 
 log = logging.getLogger(__name__)
 Blocks = list[dict[str, Any]]
 MODAL_FIELDS = {"room": "room", "date": "date", "end": "end"}  # domain field → modal block
+LEAD = timedelta(minutes=10)  # Check in is offered this long before a start (REMINDER_LEAD_MINUTES)
+
+
+def check_in(desk: Desk, lead: timedelta = LEAD) -> blocks.CheckIn:
+    """Which reservations offer Check in now."""
+    return blocks.CheckIn(desk.clock(), lead)
 
 
 def error_text(error: BookingError, lang: str) -> str:
@@ -36,10 +42,10 @@ def schedule_blocks(desk: Desk, room_text: str, lang: str) -> Blocks:
     return blocks.schedule(days, desk.today(), desk.policy.tz, lang)
 
 
-def my_bookings_blocks(desk: Desk, user: str, lang: str) -> Blocks:
-    """/mybookings: upcoming reservations with Cancel buttons."""
+def my_bookings_blocks(desk: Desk, user: str, lang: str, lead: timedelta = LEAD) -> Blocks:
+    """/mybookings: upcoming reservations with Cancel (and Check in when near) buttons."""
     mine = desk.upcoming(actor(user))
-    return blocks.my_bookings(mine, desk.rooms(), desk.policy.tz, lang)
+    return blocks.my_bookings(mine, desk.rooms(), desk.policy.tz, lang, check_in(desk, lead))
 
 
 def rooms_blocks(desk: Desk, lang: str) -> Blocks:
@@ -81,7 +87,8 @@ def confirmed(desk: Desk, made: Reservation, lang: str) -> tuple[str, Blocks]:
     """The confirmation of a new booking, with its Cancel button."""
     rooms = desk.rooms()
     message = t("booked", lang, what=describe(made, rooms, desk.policy.tz, lang))
-    return message, blocks.confirmation(message, [made], rooms, desk.policy.tz, lang)
+    rendered = blocks.confirmation(message, [made], rooms, desk.policy.tz, lang, check_in(desk))
+    return message, rendered
 
 
 def parse_cancel_value(value: str, default_lang: str) -> tuple[int | None, str]:
@@ -107,7 +114,7 @@ def owner_action(desk: Desk, verb: str, user: str, reservation_id: int | None, l
 
 def modal(desk: Desk, lang: str, preset: dict[str, Any] | None = None) -> dict[str, Any]:
     """The booking modal with today's date and the rooms."""
-    return blocks.book_modal(list(desk.rooms().values()), desk.today(), lang, preset)
+    return modal_blocks.book_modal(list(desk.rooms().values()), desk.today(), lang, preset)
 
 
 def modal_values(view: dict[str, Any]) -> dict[str, str | None]:
@@ -146,8 +153,11 @@ def submit_modal(
     return {}, text, rendered
 
 
-def publish_home(client: WebClient, desk: Desk, user: str, lang: str) -> None:
-    """Render and publish a user's App Home."""
-    mine = desk.upcoming(actor(user))
-    view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), desk.policy.tz, lang)
+def publish_home(
+    client: WebClient, desk: Desk, user: str, lang: str, lead: timedelta = LEAD
+) -> None:
+    """Render and publish a user's App Home in their language."""
+    mine, tz = desk.upcoming(actor(user)), desk.policy.tz
+    view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), tz, lang,
+                       check_in(desk, lead))  # fmt: skip
     client.views_publish(user_id=user, view=view)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot.conversation.i18n import t
-from bot.conversation.types import Inbound, Reply
-from bot.slack import blocks
+from bot.conversation.types import Inbound, Lang, Reply
+from bot.slack.answer import Answer, Where
+from bot.slack.capabilities import Capabilities, channel_kind
 from bot.slack.deps import SlackDeps
 from bot.slack.identity import actor
 from bot.slack.language import choose_language, strip_mentions
@@ -23,43 +25,38 @@ def session_key(team: str, channel: str, thread_ts: str) -> str:
 
 
 class Threads:
-    """Answers messages in Slack threads: a placeholder at once, replaced by the reply."""
+    """Answers messages in Slack threads, streaming where Slack allows it (see bot.slack.answer)."""
 
-    def __init__(self, deps: SlackDeps):
+    def __init__(self, deps: SlackDeps, capabilities: Capabilities | None = None):
         self.d = deps
+        self.capabilities = capabilities or Capabilities(deps.clock)
 
-    def answer(self, event: dict[str, Any], team: str) -> None:
-        """Show progress in the thread at once, then replace it with the core's reply."""
-        d, client = self.d, self.d.client
+    def answer(
+        self,
+        event: dict[str, Any],
+        team: str,
+        *,
+        assistant: bool = False,
+        context: Mapping[str, str] | None = None,
+    ) -> Reply:
+        """Show progress in the thread at once, then deliver the core's reply there once."""
         text = strip_mentions(event.get("text", ""))
-        lang = choose_language(text, d.default_language)
+        lang = choose_language(text, self.d.default_language)
         channel, user = event["channel"], event["user"]
         thread_ts = event.get("thread_ts") or event["ts"]
-        placeholder = client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=t("thinking", lang)
-        )
-        d.placeholders.add(channel, placeholder["ts"], lang, d.clock().timestamp())
+        where = Where(channel, thread_ts, user, team, channel_kind(event, channel))
+        answer = Answer(self.d, self.capabilities, where, lang, assistant)
+        answer.open()
         session = session_key(team, channel, thread_ts)
-        reply = d.conversation.reply(Inbound("slack", actor(user), session, text or "help", lang))  # type: ignore[arg-type]
-        rendered = self.render(reply)
+        hint: Lang = "en" if lang == "en" else "ja"
+        inbound = Inbound("slack", actor(user), session, text or "help", hint, dict(context or {}))
         try:
-            client.chat_update(
-                channel=channel, ts=placeholder["ts"], text=reply.text, blocks=rendered
-            )
-        except SlackApiError as error:  # the reply must not be lost: post it instead
-            log.warning("chat.update failed (%s); posting the reply", error.response.get("error"))
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=reply.text, blocks=rendered
-            )
-        d.placeholders.done(channel, placeholder["ts"])
-
-    def render(self, reply: Reply) -> list[dict[str, Any]]:
-        """The reply with its buttons; just the words if they cannot be built."""
-        try:
-            return blocks.reply_blocks(reply, self.d.desk.policy.tz)
-        except Exception:
-            log.warning("could not render the reply's buttons; sending its text")
-            return [blocks.mrkdwn(reply.text)]
+            reply = self.d.conversation.reply(inbound, answer.progress)
+        except Exception:  # the core answers politely itself; this is a last resort
+            answer.close(Reply(t("internal", hint), hint, source="error"))
+            raise
+        answer.close(reply)
+        return reply
 
     def bot_is_in_thread(self, event: dict[str, Any], team: str, bot_user: str | None) -> bool:
         """True when the bot has taken part in this thread (history first, then Slack's replies)."""

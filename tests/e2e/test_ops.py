@@ -229,7 +229,7 @@ def drive_slack(s: Scenario) -> None:
     assert s.slack_post(event_body(unknown, new_event_id()), JSON).status < 500
     s.slack.wait_for(lambda: bool(response_posts(s.slack, "rooms")), WAIT_S)
     s.slack.wait_for(lambda: bool(response_posts(s.slack, "book")), WAIT_S)
-    s.slack.wait_for_call("chat.update", 1, WAIT_S)
+    s.slack.wait_for_call("chat.stopStream", 1, WAIT_S)
 
 
 def drive_api(s: Scenario) -> None:

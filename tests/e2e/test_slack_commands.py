@@ -59,7 +59,7 @@ def test_today_shows_every_room_with_bookings_and_free_gaps(slack: Slack) -> Non
     for name in ROOM_NAMES:
         assert name in text
     room_a = section(answer.args["blocks"], "会議室A")
-    assert "12:00〜13:00 定例" in room_a
+    assert "12:00〜13:00 <@U2> 定例" in room_a  # who booked, and the title
     assert "空き時間: 07:00〜12:00、13:00〜22:00" in room_a
     assert "終日空いています" in section(answer.args["blocks"], "会議室B")
 

@@ -1,10 +1,15 @@
-"""Events over real HTTP to gunicorn: App Home, mentions, DMs, thread replies, retries, 429."""
+"""Events over real HTTP to gunicorn: App Home, mentions, DMs, thread replies, retries, 429.
+
+Answers stream (chat.startStream … stopStream) where Slack allows it; tests/e2e/answers.py reads
+an answer the same way whichever path the bot took.
+"""
 
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
+from tests.e2e.answers import Answer, answered_channels, wait_for_answer
 from tests.e2e.conftest import (
     ACK_BUDGET_S,
     Reply,
@@ -20,7 +25,7 @@ from tests.e2e.conftest import (
     reservations,
     tomorrow,
 )
-from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, Call
+from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, TEAM_ID, Call
 
 BOOK_B_JA = f"<@{BOT_USER_ID}> 明日の10時から1時間 会議室Bを予約して"
 BOOK_C_EN = f"<@{BOT_USER_ID}> book Room C tomorrow 15:00-16:00"
@@ -41,22 +46,12 @@ def in_thread(slack: Slack, method: str, channel: str, thread_ts: str) -> list[C
     ]
 
 
-def wait_for_reply(slack: Slack, channel: str, thread_ts: str, count: int = 1) -> Call:
-    """Wait for the `count`-th answer in a thread (progress message, then its update)."""
-
-    def posted() -> list[Call]:
-        return [c for c in in_thread(slack, "chat.postMessage", channel, thread_ts) if c.ok]
-
-    def updates() -> list[Call]:
-        return [u for u in slack.fake.calls_to("chat.update") if u.args.get("ts") == ts]
-
-    slack.wait_for(lambda: len(posted()) >= count)
-    ts = posted()[count - 1].response["ts"]
-    slack.wait_for(lambda: bool(updates()))
-    return updates()[0]
+def wait_for_reply(slack: Slack, channel: str, thread_ts: str, count: int = 1) -> Answer:
+    """Wait for the `count`-th answer in a thread (streamed, or a placeholder replaced)."""
+    return wait_for_answer(slack.fake, channel, thread_ts, count)
 
 
-def dm_sentinel(slack: Slack) -> Call:
+def dm_sentinel(slack: Slack) -> Answer:
     """Send a DM and wait for its answer: every earlier request has been decided by then."""
     event = message("help", user="U7", channel="D0SENTINEL", channel_type="im")
     assert_acked(slack.event(event))
@@ -88,29 +83,36 @@ def test_app_home_opened_publishes_home_with_book_button_and_my_bookings(slack: 
 def test_mention_books_and_answers_in_the_thread(slack: Slack) -> None:
     event = mention(BOOK_B_JA, user="U1", channel="C1")
     assert_acked(slack.event(event))
-    update = wait_for_reply(slack, "C1", event["ts"])
-    [placeholder] = in_thread(slack, "chat.postMessage", "C1", event["ts"])
-    assert placeholder.args["text"] == "確認しています…"
-    assert update.ok and update.args["channel"] == "C1"
-    assert update.args["text"].startswith("予約しました")
+    answer = wait_for_reply(slack, "C1", event["ts"])
+    [start] = in_thread(slack, "chat.startStream", "C1", event["ts"])
+    assert (start.args["recipient_user_id"], start.args["recipient_team_id"]) == ("U1", TEAM_ID)
+    first = start.args["chunks"][0]
+    assert (first["type"], first["status"], first["title"]) == (
+        "task_update", "in_progress", "リクエストを確認しています",
+    )  # fmt: skip
+    assert answer.streamed and answer.text.startswith("予約しました")
+    steps = [c for c in answer.chunks if c["type"] == "task_update" and c["id"] != "turn"]
+    assert [(c["id"], c["status"], c["title"]) for c in steps] == [
+        ("step1", "in_progress", "予約しています"),
+        ("step1", "complete", f"予約しました: 会議室B {tomorrow().isoformat()} 10:00–11:00"),
+    ]
     [row] = reservations(slack.engine)
     assert (row.room_id, row.owner_id) == ("2", "slack:U1")
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "10:00"), jst(tomorrow(), "11:00"))
-    assert [b["value"] for b in buttons(update.args["blocks"], "cancel_reservation")] == [
-        f"{row.id}:ja"
-    ]
+    assert [b["value"] for b in buttons(answer.blocks, "cancel_reservation")] == [f"{row.id}:ja"]
+    assert answer.blocks[-1]["type"] == "context_actions"  # 👍/👎
 
 
 def test_mention_in_english_gets_an_english_reply(slack: Slack) -> None:
     event = mention(BOOK_C_EN, user="U1", channel="C1")
     assert_acked(slack.event(event))
-    update = wait_for_reply(slack, "C1", event["ts"])
-    [placeholder] = in_thread(slack, "chat.postMessage", "C1", event["ts"])
-    assert placeholder.args["text"] == "Checking…"
-    assert update.args["text"].startswith("Booked:")
+    answer = wait_for_reply(slack, "C1", event["ts"])
+    [start] = in_thread(slack, "chat.startStream", "C1", event["ts"])
+    assert start.args["chunks"][0]["title"] == "Reading your request"
+    assert answer.text.startswith("Booked:")
     [row] = reservations(slack.engine)
     assert row.room_id == "3" and row.end_at - row.start_at == timedelta(hours=1)
-    assert buttons(update.args["blocks"], "cancel_reservation")[0]["value"] == f"{row.id}:en"
+    assert buttons(answer.blocks, "cancel_reservation")[0]["value"] == f"{row.id}:en"
 
 
 def test_mention_delivered_also_as_a_message_event_is_answered_once(slack: Slack) -> None:
@@ -121,28 +123,29 @@ def test_mention_delivered_also_as_a_message_event_is_answered_once(slack: Slack
     assert_acked(slack.event(event))
     wait_for_reply(slack, "C1", event["ts"])
     dm_sentinel(slack)
-    assert len(in_thread(slack, "chat.postMessage", "C1", event["ts"])) == 1
+    assert len(in_thread(slack, "chat.startStream", "C1", event["ts"])) == 1
     assert len(reservations(slack.engine)) == 1
 
 
 def test_direct_message_is_answered(slack: Slack) -> None:
     event = message("明日の会議室の予定は？", user="U1", channel="D0U1", channel_type="im")
     assert_acked(slack.event(event))
-    update = wait_for_reply(slack, "D0U1", event["ts"])
-    assert update.ok and update.args["text"]
-    assert update.args["text"] != "確認しています…"
+    answer = wait_for_reply(slack, "D0U1", event["ts"])
+    assert answer.streamed and answer.text and "会議室" in answer.text
+    [start] = in_thread(slack, "chat.startStream", "D0U1", event["ts"])
+    assert start.args["chunks"][0]["status"] == "in_progress"
 
 
 def test_reply_in_a_thread_the_bot_is_part_of_is_answered(slack: Slack) -> None:
     first = mention(f"<@{BOT_USER_ID}> 明日 会議室Cを予約したい", user="U1", channel="C1")
     assert_acked(slack.event(first))
     question = wait_for_reply(slack, "C1", first["ts"])
-    assert question.args["text"].rstrip().endswith(("?", "？"))  # it asks for the time
+    assert question.text.rstrip().endswith(("?", "？"))  # it asks for the time
     follow_up = message("明日の15時から1時間でお願いします", user="U1", channel="C1",
                         thread_ts=first["ts"])  # fmt: skip
     assert_acked(slack.event(follow_up))
     answer = wait_for_reply(slack, "C1", first["ts"], count=2)
-    assert answer.args["text"].startswith("予約しました")
+    assert answer.text.startswith("予約しました")
     [row] = reservations(slack.engine)
     assert (row.room_id, row.owner_id) == ("3", "slack:U1")
     assert (row.start_at, row.end_at) == (jst(tomorrow(), "15:00"), jst(tomorrow(), "16:00"))
@@ -167,7 +170,7 @@ def test_reply_in_a_thread_known_only_to_slack_is_answered(slack: Slack) -> None
     slack.fake.add_message("C3", "どの時間ですか？", user=BOT_USER_ID, thread_ts=root)
     event = message("明日の予定を見せて", user="U1", channel="C3", thread_ts=root)
     assert_acked(slack.event(event))
-    assert wait_for_reply(slack, "C3", root).ok
+    assert wait_for_reply(slack, "C3", root).text
 
 
 def test_reply_in_a_thread_without_the_bot_is_ignored(slack: Slack) -> None:
@@ -178,7 +181,7 @@ def test_reply_in_a_thread_without_the_bot_is_ignored(slack: Slack) -> None:
     assert_acked(slack.event(event))
     slack.wait_for_call("conversations.replies")
     dm_sentinel(slack)
-    assert [c.args["channel"] for c in slack.fake.calls_to("chat.postMessage")] == ["D0SENTINEL"]
+    assert answered_channels(slack.fake) == ["D0SENTINEL"]
     assert reservations(slack.engine) == []
 
 
@@ -195,7 +198,7 @@ def test_bot_messages_are_ignored(slack: Slack) -> None:
     for event in (other_bot, subtype, ourselves, bot_mention):
         assert_acked(slack.event(event))
     dm_sentinel(slack)
-    assert [c.args["channel"] for c in slack.fake.calls_to("chat.postMessage")] == ["D0SENTINEL"]
+    assert answered_channels(slack.fake) == ["D0SENTINEL"]
     assert reservations(slack.engine) == []
 
 
@@ -208,7 +211,7 @@ def test_edits_and_plain_channel_messages_are_not_answered(slack: Slack) -> None
     for event in (edited, top_level):
         assert_acked(slack.event(event))
     dm_sentinel(slack)
-    assert [c.args["channel"] for c in slack.fake.calls_to("chat.postMessage")] == ["D0SENTINEL"]
+    assert answered_channels(slack.fake) == ["D0SENTINEL"]
     assert reservations(slack.engine) == []
 
 
@@ -243,8 +246,10 @@ def test_an_event_delivered_four_times_is_answered_once(slack: Slack) -> None:
         assert_acked(slack.event(event, event_id=event_id, retry=retry))
     wait_for_reply(slack, "C1", event["ts"])
     dm_sentinel(slack)
-    assert len(in_thread(slack, "chat.postMessage", "C1", event["ts"])) == 1
-    assert len([c for c in slack.fake.calls_to("chat.update") if c.args["channel"] == "C1"]) == 1
+    assert len(in_thread(slack, "chat.startStream", "C1", event["ts"])) == 1
+    assert (
+        len([c for c in slack.fake.calls_to("chat.stopStream") if c.args["channel"] == "C1"]) == 1
+    )
     assert len(reservations(slack.engine)) == 1
     assert slack.redis.exists(f"slack_event:{event_id}")
 
@@ -252,19 +257,19 @@ def test_an_event_delivered_four_times_is_answered_once(slack: Slack) -> None:
 def test_a_retry_whose_first_delivery_never_arrived_is_answered(slack: Slack) -> None:
     event = mention(BOOK_B_JA, user="U1", channel="C1")
     assert_acked(slack.event(event, retry=1))
-    assert wait_for_reply(slack, "C1", event["ts"]).args["text"].startswith("予約しました")
+    assert wait_for_reply(slack, "C1", event["ts"]).text.startswith("予約しました")
     assert len(reservations(slack.engine)) == 1
 
 
 def test_rate_limited_web_api_call_is_retried_after_the_ack(slack: Slack) -> None:
-    slack.fake.fail_next("chat.postMessage", status=429, retry_after=1)
+    slack.fake.fail_next("chat.startStream", status=429, retry_after=1)
     event = mention(BOOK_B_JA, user="U1", channel="C1")
     reply = slack.event(event)
     assert_acked(reply)
-    assert not any(c.ok for c in slack.fake.calls_to("chat.postMessage"))  # acked before the work
-    update = wait_for_reply(slack, "C1", event["ts"])
-    assert update.ok and update.args["text"].startswith("予約しました")
-    posts = in_thread(slack, "chat.postMessage", "C1", event["ts"])
-    assert [p.status for p in posts] == [429, 200]
+    assert not any(c.ok for c in slack.fake.calls_to("chat.startStream"))  # acked before the work
+    answer = wait_for_reply(slack, "C1", event["ts"])
+    assert answer.streamed and answer.text.startswith("予約しました")
+    starts = in_thread(slack, "chat.startStream", "C1", event["ts"])
+    assert [p.status for p in starts] == [429, 200]
     assert len(reservations(slack.engine)) == 1
     assert api_calls(slack.fake)[0].header("Authorization") == "Bearer xoxb-test-token"

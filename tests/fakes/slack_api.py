@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -23,6 +24,7 @@ from tests.fakes.blockkit import MAX_TEXT as MAX_TEXT
 from tests.fakes.blockkit import MAX_VIEW_BLOCKS as MAX_VIEW_BLOCKS
 from tests.fakes.blockkit import block_problem as block_problem
 from tests.fakes.server import Answer, FakeServer, JsonHandler
+from tests.fakes.slack_ai import AiMethods
 
 DEFAULT_TOKEN = "xoxb-test-token"
 BOT_USER_ID, BOT_ID, TEAM_ID, APP_ID = "UBOT", "BBOT", "T1", "AFAKE"
@@ -45,6 +47,7 @@ class Call:
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+    at: float = field(default_factory=time.perf_counter)  # when the fake answered it
 
     @property
     def ok(self) -> bool:
@@ -121,11 +124,12 @@ class _Handler(JsonHandler):
         return self.fake.receive(url.path, args, dict(self.headers.items()))
 
 
-class FakeSlack(FakeServer[Call]):
+class FakeSlack(AiMethods, FakeServer[Call]):
     """A Slack Web API on 127.0.0.1 that records every call and refuses what Slack refuses.
 
     `channels=None` knows every id starting with C, D or G; `locales` maps user ids to the
-    locale `users.info` reports (default ja-JP) when asked with `include_locale`.
+    locale `users.info` reports (default ja-JP) when asked with `include_locale`. The AI-app
+    methods (assistant threads, streams) live in `tests.fakes.slack_ai`.
     """
 
     server_name = "FakeSlack"
@@ -157,7 +161,7 @@ class FakeSlack(FakeServer[Call]):
             "users.info": self._user_info,
             "conversations.replies": self._replies,
             "conversations.open": self._open_conversation,
-            "assistant.threads.setStatus": self._set_status,
+            **self.ai_methods(),
         }
         self.reset()
 
@@ -182,6 +186,7 @@ class FakeSlack(FakeServer[Call]):
             self._messages: dict[str, list[dict[str, Any]]] = {}
             self._views: dict[str, dict[str, Any]] = {}
             self._dms: set[str] = set()
+            self._ai_refusals = []
             self._cond.notify_all()
 
     def fail_next(
@@ -474,10 +479,3 @@ class FakeSlack(FakeServer[Call]):
         channel = f"D{ids[0]}" if len(ids) == 1 else "G" + "".join(ids)
         self._dms.add(channel)
         return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel}}
-
-    def _set_status(self, args: Args) -> dict[str, Any]:
-        """Accept an assistant thread status."""
-        self._channel(args, "channel_id")
-        if not args.get("thread_ts") or "status" not in args:
-            raise Refusal("invalid_arguments", "missing required field: thread_ts or status")
-        return {"ok": True}

@@ -106,3 +106,26 @@ def test_redis_down_is_harmless() -> None:
     pending.add("C1", "1.0", "ja", 0.0)
     pending.done("C1", "1.0")
     assert list(pending.take_stale(0, 10**9)) == []
+
+
+def test_a_stream_whose_worker_died_is_ended_with_the_apology(
+    client: redis.Redis, redis_url: str, slack: FakeSlack, tmp_path: object
+) -> None:
+    """A stream left open: replaced like a placeholder, or (when Slack refuses that) stopped."""
+    c = container(redis_url, slack, f"sqlite:///{tmp_path}/x.db")
+    for refuse_update in (False, True):
+        channel = "D" + uuid.uuid4().hex[:8].upper()
+        ts = str(
+            c.slack_client.chat_startStream(channel=channel, thread_ts="1.1", markdown_text="…")[
+                "ts"
+            ]
+        )
+        c.pending_replies.add(channel, ts, "ja", POSTED.timestamp())
+        if refuse_update:
+            slack.fail_next("chat.update", status=200, error="cant_update_message")
+        late = POSTED + timedelta(seconds=LOST_REPLY_AFTER_S + 1)
+        assert apologise_for_lost_replies(c.pending_replies, c.slack_client, late) == 1
+        [message] = slack.messages(channel)
+        assert message["text"].endswith(tr("interrupted", "ja"))
+        stopped = [s for s in slack.calls_to("chat.stopStream") if s.args["channel"] == channel]
+        assert len(stopped) == (1 if refuse_update else 0)

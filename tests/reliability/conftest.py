@@ -191,6 +191,9 @@ def bot(
     client = redis.Redis.from_url(redis_server.url, socket_timeout=5)
     client.flushdb()
     slack_api.reset()
+    # A workspace without the AI-app feature: these scenarios exercise the placeholder path
+    # (Slack refuses streams, so the bot posts "確認しています…" and replaces it).
+    slack_api.refuse_ai()
     openai_api.reset()
     openai_api.responder = None
     served.wait_workers()

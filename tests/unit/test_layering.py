@@ -44,7 +44,8 @@ NEVER = {
 CORE_INSIDES = ("bot.conversation.model", "bot.conversation.offline", "bot.openai_model")
 for _surface in ("bot/slack", "bot/api", "bot/cli.py"):
     NEVER[_surface] = CORE_INSIDES  # surfaces reach the core's entry, never its model or parser
-LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client")
+LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client",
+               "answer", "capabilities", "ai_blocks", "modal_blocks", "locale", "thread_context")  # fmt: skip
 for _name in LOWER_SLACK:
     NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")
 ROOT_ONLY = "bot.container"  # the composition root: imported only from the top

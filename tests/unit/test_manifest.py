@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.slack.listeners.assistant import ASSISTANT_EVENTS
 from bot.slack.listeners.commands import COMMANDS
 from bot.slack.listeners.events import EVENTS
 from tests.conftest import ROOT
@@ -20,6 +21,8 @@ EVENT_SCOPES = {
     "message.groups": "groups:history",
     "message.im": "im:history",
     "message.mpim": "mpim:history",
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
 }
 
 
@@ -58,7 +61,7 @@ def test_every_bot_event_has_a_listener_and_back(manifest: dict[str, Any]) -> No
     events = bot_events(manifest)
     assert events, "the manifest subscribes to no bot event"
     assert len(events) == len(set(events))
-    assert {event_type(e) for e in events} == set(EVENTS)
+    assert {event_type(e) for e in events} == set(EVENTS) | set(ASSISTANT_EVENTS)
 
 
 def test_message_events_cover_dms_and_channel_threads(manifest: dict[str, Any]) -> None:
@@ -99,3 +102,16 @@ def test_commands_have_descriptions_slack_accepts(manifest: dict[str, Any]) -> N
         assert command["command"].startswith("/") and len(command["command"]) <= 32
         assert 0 < len(command["description"]) <= 100
         assert len(command.get("usage_hint", "")) <= 1000
+
+
+def test_assistant_view_describes_the_bot_and_suggests_prompts(manifest: dict[str, Any]) -> None:
+    """The AI-app split view: a description, at most four prompts, its events and scope."""
+    view = manifest["features"]["assistant_view"]
+    assert 0 < len(view["assistant_description"]) <= 100
+    prompts = view["suggested_prompts"]
+    assert 0 < len(prompts) <= 4
+    assert all(p["title"] and p["message"] and len(p["title"]) <= 75 for p in prompts)
+    assert {"assistant_thread_started", "assistant_thread_context_changed", "message.im"} <= set(
+        bot_events(manifest)
+    )
+    assert {"assistant:write", "users:read"} <= bot_scopes(manifest)

@@ -13,4 +13,4 @@ COMMANDS = {"/today": today, "/book": book, "/mybookings": mybookings, "/rooms":
 def register(app: App, deps: SlackDeps) -> None:
     """Register each command's listener."""
     for name, module in COMMANDS.items():
-        app.command(name)(module.handler(deps.desk, deps.default_language))
+        app.command(name)(module.handler(deps))

@@ -7,13 +7,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.conversation.desk import Desk
+from bot.slack.deps import SlackDeps
 from bot.slack.language import choose_language
 from bot.slack.surface import book_from_text, modal
 
 
-def handler(desk: Desk, default_lang: str) -> Callable[..., None]:
+def handler(deps: SlackDeps) -> Callable[..., None]:
     """The listener, bound to the desk."""
+    desk, default_lang = deps.desk, deps.default_language
 
     def book(ack: Any, command: dict[str, Any], respond: Any, client: WebClient) -> None:
         ack()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.conversation.desk import Desk
+from bot.slack.deps import SlackDeps
 from bot.slack.language import choose_language
 from bot.slack.surface import rooms_blocks
 
 
-def handler(desk: Desk, default_lang: str) -> Callable[..., None]:
+def handler(deps: SlackDeps) -> Callable[..., None]:
     """The listener, bound to the desk."""
+    desk, default_lang = deps.desk, deps.default_language
 
     def rooms(ack: Any, command: dict[str, Any], respond: Any) -> None:
         ack()

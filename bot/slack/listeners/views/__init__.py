@@ -7,8 +7,9 @@ from slack_bolt import App
 from bot.slack.blocks import BOOK_MODAL
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.views import book_modal
+from bot.slack.locale import Locales
 
 
-def register(app: App, deps: SlackDeps) -> None:
+def register(app: App, deps: SlackDeps, locales: Locales) -> None:
     """Register each view's listener."""
-    app.view(BOOK_MODAL)(book_modal.handler(deps.desk, deps.default_language))
+    app.view(BOOK_MODAL)(book_modal.handler(deps, locales))

@@ -7,13 +7,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.conversation.desk import Desk
 from bot.conversation.i18n import t
+from bot.slack.deps import SlackDeps
+from bot.slack.locale import Locales
 from bot.slack.surface import publish_home, submit_modal
 
 
-def handler(desk: Desk, default_lang: str) -> Callable[..., None]:
+def handler(deps: SlackDeps, locales: Locales) -> Callable[..., None]:
     """The listener, bound to the desk."""
+    desk, default_lang = deps.desk, deps.default_language
 
     def book_modal(ack: Any, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
@@ -27,6 +29,6 @@ def handler(desk: Desk, default_lang: str) -> Callable[..., None]:
             return
         ack()
         client.chat_postMessage(channel=user, text=confirmation, blocks=rendered)
-        publish_home(client, desk, user, default_lang)
+        publish_home(client, desk, user, locales.lang(user), deps.check_in_lead)
 
     return book_modal
