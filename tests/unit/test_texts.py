@@ -74,7 +74,8 @@ def conversation(lang: str) -> list[tuple[str, str]]:
     out = []
     for kind, text in requests.items():
         desk = Desk(
-            booking("2", 10, 11, owner=SOMEONE, rid=1), booking("3", 9, 10, rid=2, title="定例")
+            booking("2", 10, 11, owner=SOMEONE, rid=1),
+            booking("3", 9, 10, owner=ME, rid=2, title="定例"),
         )
         out.append((kind, desk.say(text).text))
     return out
