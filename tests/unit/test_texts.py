@@ -30,7 +30,7 @@ from booking.services import RoomDay
 from bot.conversation.formats import describe
 from bot.conversation.i18n import TEXTS, t
 from bot.slack import blocks
-from tests.unit.test_offline_assistant import ROOMS, SOMEONE, Desk
+from tests.unit.test_offline_assistant import ME, ROOMS, SOMEONE, Desk
 
 GOLDEN = Path(__file__).parent / "golden" / "texts.txt"
 NOW = datetime(2025, 9, 26, 9, 0, tzinfo=JST)
