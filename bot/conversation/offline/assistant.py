@@ -119,9 +119,11 @@ class Handler:
             return t.pick_room(self.lang, self.heard, found)
         if missing:
             return t.ask(self.lang, self.heard, missing)
+        h = self.heard
         result = self.call(
-            "create_reservation", room=self.heard.room_id, **self.times(), title=self.heard.title
-        )
+            "create_reservation", room=h.room_id, **self.times(), title=h.title,
+            attendees=h.capacity,
+        )  # fmt: skip
         return t.booked(self.lang, result)
 
     def free(self) -> str:
