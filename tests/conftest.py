@@ -80,11 +80,12 @@ def redis_url() -> str:
 
 
 def reset(engine: Engine) -> None:
-    """Empty the tables and load the example rooms."""
+    """Empty the tables (board tokens go with their rooms) and load the example rooms."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE reservations, rooms RESTART IDENTITY CASCADE"))
         else:
+            connection.execute(text("DELETE FROM board_tokens"))
             connection.execute(text("DELETE FROM reservations"))
             connection.execute(text("DELETE FROM rooms"))
     sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))

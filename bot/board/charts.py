@@ -55,7 +55,9 @@ def heatmap(labels: Sequence[str], hours: Sequence[int], grid: Sequence[Sequence
     ax.tick_params(length=0)
     for side in ax.spines.values():
         side.set_visible(False)
-    fig.colorbar(ScalarMappable(Normalize(0, 100), CMAP), ax=ax, label="%", fraction=0.03)
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 100), CMAP), ax=ax, label="%", fraction=0.03)
+    if bar.solids is not None:
+        bar.solids.set_rasterized(False)  # vectors: an embedded PNG would need img-src data:
     return _svg(fig)
 
 
@@ -76,7 +78,7 @@ def outcomes(u: Utilisation, lang: str) -> str:
     ax.invert_yaxis()
     ax.set_xlabel(t("chart_bookings", lang))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _svg(fig)
