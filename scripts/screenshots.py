@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import HttpCredentials, sync_playwright
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,17 +116,20 @@ def served(c: Container) -> Iterator[str]:
 def shoot(base: str, out: Path, chromium: str) -> list[Path]:
     """Photograph the boards and the report."""
     shots = [
-        ("board.png", "/board", 1024, 600, True, {}),
-        ("board-room.png", f"/board/5?token={TOKEN}", 1024, 600, False, {}),
-        ("board-room-phone-en.png", "/board/1?lang=en", 390, 844, False, {}),
-        ("report.png", "/reports/utilisation?from=2026-11-01&to=2026-11-30", 1100, 900, True,
-         {"http_credentials": {"username": "facilities", "password": ADMIN}}),
-    ]  # fmt: skip
+        ("board.png", "/board", 1024, 600, True),
+        ("board-room.png", f"/board/5?token={TOKEN}", 1024, 600, False),
+        ("board-room-phone-en.png", "/board/1?lang=en", 390, 844, False),
+        ("report.png", "/reports/utilisation?from=2026-11-01&to=2026-11-30", 1100, 900, True),
+    ]
+    admin = HttpCredentials(username="facilities", password=ADMIN)
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True)
-        for name, path, width, height, full, extra in shots:
-            context = browser.new_context(viewport={"width": width, "height": height}, **extra)
+        for name, path, width, height, full in shots:
+            context = browser.new_context(
+                viewport={"width": width, "height": height},
+                http_credentials=admin if path.startswith("/reports") else None,
+            )
             page = context.new_page()
             page.goto(base + path)
             page.screenshot(path=str(out / name), full_page=full)

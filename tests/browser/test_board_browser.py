@@ -60,7 +60,9 @@ def polls(page: Page) -> int:
     return int(page.locator("#board").get_attribute("data-polls") or 0)
 
 
-def test_a_booking_made_through_the_api_shows_within_one_refresh(app: Served, tablet: Watched) -> None:
+def test_a_booking_made_through_the_api_shows_within_one_refresh(
+    app: Served, tablet: Watched
+) -> None:
     page = tablet.page
     page.goto(f"{app.base}/board/1")
     expect(page.locator(".door")).to_have_attribute("data-state", "free")
@@ -113,7 +115,9 @@ def test_a_board_without_a_valid_token_has_no_button(app: Served, tablet: Watche
     expect(page.locator("form")).to_have_count(0)
 
     page.goto(f"{app.base}/board/1?token=not-a-token")
-    expect(page.locator(".notice")).to_have_text("このボードでは予約できません（トークンが無効です）。")
+    expect(page.locator(".notice")).to_have_text(
+        "このボードでは予約できません（トークンが無効です）。"
+    )
     expect(page.get_by_role("button")).to_have_count(0)
 
     other_room = app.token("2")  # a token opens its own room's board only
