@@ -11,7 +11,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from booking.errors import BookingError
 from booking.usage import Period, Utilisation
-from bot.board import charts
 from bot.board.figures import TABLES, csv_text, fit_rule, weekday_names
 from bot.conversation.i18n import t
 
@@ -67,6 +66,8 @@ def month_period(text: str) -> Period:
 
 def chart(u: Utilisation, name: str, lang: str) -> str:
     """One chart as a standalone SVG document."""
+    from bot.board import charts  # matplotlib loads on the first report, not in every worker
+
     if name == "heatmap":
         labels = [r.room.label(lang) for r in u.rooms]
         return charts.heatmap(labels, u.hours, [u.heat[r.room.id] for r in u.rooms], "heat", lang)
@@ -80,10 +81,12 @@ def render_page(
     form: str | None = None,
 ) -> str:  # fmt: skip
     """The report as one HTML page with its charts inline."""
+    from bot.board.charts import inline
+
     hours = f"{u.hours[0]:02d}:00–{u.hours[-1] + 1:02d}:00" if u.hours else ""
     return TEMPLATES.get_template("board/report.html").render(
         u=u, lang=lang, t=t, asset=asset, link=link, form=form,
-        svgs={name: charts.inline(svg, name) for name, svg in svgs.items()},
+        svgs={name: inline(svg, name) for name, svg in svgs.items()},
         tables={name: make(u, lang) for name, make in TABLES.items()},
         note=t("report_note", lang, hours=hours), fit_rule=fit_rule(lang),
         any_booked=any(r.outcomes.booked or r.held_minutes for r in u.rooms),

@@ -220,3 +220,14 @@ def test_the_cli_writes_a_months_report_and_manages_tokens(
     assert cli.main(["board", "token", "revoke", "1"]) == 0
     assert cli.main(["board", "token", "list"]) == 0 and "revoked" in capsys.readouterr().out
     assert cli.main(["board", "token", "revoke", "7"]) == 2
+
+
+def test_the_api_keeps_the_party_size_and_refuses_a_bad_one(db: Engine) -> None:
+    c = client(db)
+    body = {"room-id": "4", "date": "2026-12-03", "start-time": "10:00", "end-time": "11:00"}
+    auth = {"Authorization": f"Bearer {ADMIN}"}
+    for bad in (0, 501, "6", 2.5, True):
+        refused = c.post("/api/reservations", json=body | {"attendees": bad}, headers=auth)
+        assert refused.status_code == 400 and refused.json["error"]["field"] == "attendees"
+    assert c.post("/api/reservations", json=body | {"attendees": 6}, headers=auth).status_code == 201
+    assert [(r.room_id, r.party_size) for r in stored(db)] == [("4", 6)]

@@ -478,3 +478,14 @@ def test_english_request_naming_a_japanese_room_is_answered_in_english() -> None
     reply = desk.say("book 会議室A tomorrow 2pm for 1 hour")
     assert len(desk.rows) == 1
     assert reply.lang == "en" and language(reply.text) == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "party"),
+    [("明日14時から1時間、会議室Bを3人で予約", 3), ("book Room B tomorrow 2pm for 1 hour", None)],
+)
+def test_the_party_size_said_is_kept_with_the_booking(text: str, party: int | None) -> None:
+    """The utilisation report compares party sizes with capacity, where they are known."""
+    desk = Desk()
+    desk.say(text)
+    assert [(r.room_id, r.party_size) for r in desk.rows] == [("2", party)]
