@@ -229,5 +229,7 @@ def test_the_api_keeps_the_party_size_and_refuses_a_bad_one(db: Engine) -> None:
     for bad in (0, 501, "6", 2.5, True):
         refused = c.post("/api/reservations", json=body | {"attendees": bad}, headers=auth)
         assert refused.status_code == 400 and refused.json["error"]["field"] == "attendees"
-    assert c.post("/api/reservations", json=body | {"attendees": 6}, headers=auth).status_code == 201
+    assert (
+        c.post("/api/reservations", json=body | {"attendees": 6}, headers=auth).status_code == 201
+    )
     assert [(r.room_id, r.party_size) for r in stored(db)] == [("4", 6)]
