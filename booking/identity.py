@@ -1,5 +1,7 @@
 """Owners are identities namespaced by surface ('slack:U123', 'teams:<tenant>:<aad id>', 'api:ops').
 
+A walk-up booking made on a room's door board is owned by that board ('board:<token id>').
+
 Two surfaces' ids can never collide: a Teams user whose id string equals a Slack user's id is
 another owner. A bare id from configuration or the API is read in a default namespace.
 """
@@ -8,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-SURFACES = ("slack", "teams", "api", "console", "calendar")
+SURFACES = ("slack", "teams", "api", "console", "calendar", "board")
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]+$")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+NO_SHOW = "no-show"  # cancelled_by of a reservation the scheduler released: nobody checked in
+
 
 def _require_aware(value: datetime, name: str) -> None:
     """Refuse naive datetimes: every instant in the domain carries its offset."""
@@ -82,6 +84,7 @@ class Reservation:
     source: str = "api"
     reminded_at: datetime | None = None
     checked_in_at: datetime | None = None
+    party_size: int | None = None
 
     @property
     def start(self) -> datetime:
@@ -119,3 +122,15 @@ class Reservation:
     def no_show(self, now: datetime, grace: timedelta) -> bool:
         """Active, not checked in, and the grace after its start has passed (meeting still on)."""
         return self.active and self.checked_in_at is None and self.start + grace <= now < self.end
+
+
+@dataclass(frozen=True)
+class BoardToken:
+    """A door board's right to book one room, stored as a hash (revoked ones open nothing)."""
+
+    room_id: str
+    token_hash: str
+    label: str
+    created_at: datetime
+    id: int | None = None
+    revoked_at: datetime | None = None

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
-from booking.model import Reservation, Room
+from booking.model import BoardToken, Reservation, Room
+from booking.usage import Held, Outcomes
 
 
 class RoomRepository(Protocol):
@@ -56,6 +57,40 @@ class ReservationRepository(Protocol):
         """Lock active reservations past start + grace that nobody checked in to."""
         ...
 
+    def held_between(self, start: datetime, end: datetime) -> list[Held]:
+        """Spans rooms were held overlapping [start, end): active reservations whole, cancelled
+        ones up to their cancellation (none when cancelled before they began), by start."""
+        ...
+
+    def outcomes_between(self, start: datetime, end: datetime) -> list[Outcomes]:
+        """Per room, the reservations starting in [start, end) not cancelled before they began:
+        how many, how many were checked in, how many were released as no-shows."""
+        ...
+
+
+class BoardTokenRepository(Protocol):
+    """Door boards' tokens (hashes only)."""
+
+    def add(self, token: BoardToken) -> BoardToken:
+        """Store a new token and return it with its id."""
+        ...
+
+    def get(self, token_id: int) -> BoardToken | None:
+        """The token with this id."""
+        ...
+
+    def find(self, token_hash: str) -> BoardToken | None:
+        """The token with this hash."""
+        ...
+
+    def list(self) -> list[BoardToken]:
+        """Every token, by id."""
+        ...
+
+    def save(self, token: BoardToken) -> None:
+        """Persist a changed token (its revocation)."""
+        ...
+
 
 class JobRunRepository(Protocol):
     """Which once-per-key jobs (the daily digest) have run."""
@@ -78,6 +113,7 @@ class AbstractUnitOfWork(abc.ABC):
     rooms: RoomRepository
     reservations: ReservationRepository
     job_runs: JobRunRepository
+    board_tokens: BoardTokenRepository
     observer: Observer | None = None
 
     def record(self, event: str, **data: Any) -> None:

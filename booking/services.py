@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 
 from booking.clock import at, day_bounds
 from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
-from booking.model import Reservation, Room, TimeSlot
+from booking.model import NO_SHOW, Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
+from booking.usage import Period, Utilisation, compute
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def create_reservation(
     now: datetime,
     title: str = "",
     source: str = "api",
+    party_size: int | None = None,
 ) -> Reservation:
     """Book a room for [start, end) if every rule allows it and nobody holds the slot."""
     slot = TimeSlot(start, end).in_utc()
@@ -61,6 +63,7 @@ def create_reservation(
             title=title.strip(),
             created_at=now,
             source=source,
+            party_size=party_size,
         )
         try:
             saved = uow.reservations.add(reservation)
@@ -273,10 +276,20 @@ def release_next_no_show(
         claimed = uow.reservations.claim_no_shows(now, grace, 1)
         if not claimed:
             return None
-        released = claimed[0].cancelled(by="no-show", at=now)
+        released = claimed[0].cancelled(by=NO_SHOW, at=now)
         uow.reservations.save(released)
         uow.commit()
         return released
+
+
+def utilisation(uow: AbstractUnitOfWork, policy: Policy, *, period: Period) -> Utilisation:
+    """The rooms' occupancy, heat maps, outcomes and fit over whole local days."""
+    start, end = period.bounds(policy.tz)
+    with uow:
+        rooms = uow.rooms.list()
+        held = uow.reservations.held_between(start, end)
+        outcomes = uow.reservations.outcomes_between(start, end)
+    return compute(rooms, held, outcomes, period, policy.tz, policy.business_hours)
 
 
 def run_once(

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.observability import configure_logging
 from bot.settings import ConfigError, Settings
@@ -57,7 +58,72 @@ def parser() -> argparse.ArgumentParser:
     rooms.add_parser("sync", help="load ROOMS_FILE into the database").set_defaults(
         command=cmd_rooms_sync
     )
+    add_board_commands(sub)
     return root
+
+
+def add_board_commands(sub: Any) -> None:
+    """`report --month YYYY-MM` and `board token add|list|revoke`."""
+    report = sub.add_parser("report", help="write a month's utilisation report as files")
+    report.add_argument("--month", required=True, help="YYYY-MM (Japan time)")
+    report.add_argument("--out", type=Path, default=None, help="folder (reports/utilisation-…)")
+    report.add_argument("--lang", choices=("ja", "en"), default=None)
+    report.set_defaults(command=cmd_report)
+    board = sub.add_parser("board", help="room boards").add_subparsers(
+        required=True, metavar="what"
+    )
+    token = board.add_parser("token", help="a door board's booking token").add_subparsers(
+        required=True, metavar="action"
+    )
+    add = token.add_parser("add", help="issue a token for a room (shown once)")
+    add.add_argument("room", help="room id, name or alias")
+    add.add_argument("--label", default="", help="where the tablet hangs")
+    add.set_defaults(command=cmd_board_token, action="add")
+    token.add_parser("list", help="every token").set_defaults(
+        command=cmd_board_token, action="list"
+    )
+    revoke = token.add_parser("revoke", help="make a board read-only again")
+    revoke.add_argument("id", type=int)
+    revoke.set_defaults(command=cmd_board_token, action="revoke")
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the month's report: index.html, the charts (SVG) and the figures (CSV)."""
+    from booking.errors import BookingError
+    from bot.board.commands import write_month
+    from bot.container import build
+    from bot.web import STATIC
+
+    lang = args.lang or settings.default_language
+    try:
+        written = write_month(
+            build(settings).desk, args.month, lang, args.out, STATIC / "board" / "board.css"
+        )
+    except BookingError as error:
+        print(f"report: {error.message}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} files to {written[-1].parent}")
+    return 0
+
+
+def cmd_board_token(args: argparse.Namespace, settings: Settings) -> int:
+    """Issue, list or revoke board tokens."""
+    from booking.errors import BookingError
+    from bot.board import commands
+    from bot.container import build
+
+    c = build(settings)
+    try:
+        if args.action == "add":
+            print(commands.add_token(c.uow, args.room, args.label, c.clock()))
+        elif args.action == "list":
+            print(commands.list_tokens(c.uow, c.policy.tz))
+        else:
+            print(commands.revoke_token(c.uow, args.id, c.clock()))
+    except BookingError as error:
+        print(f"board token: {error.message}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -124,7 +124,8 @@ def install(app: Flask, settings: Settings) -> None:
             "%s %s %s took %.3f seconds", request.method, request.path, response.status_code, took
         )
         response.headers["X-Request-Id"] = g.get("request_id", "-")
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():  # a page may bring its own CSP (boards)
+            response.headers.setdefault(name, value)
         if request.is_secure:  # behind the TLS proxy (X-Forwarded-Proto: https); never a redirect
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response

@@ -59,6 +59,9 @@ class Settings:
     digest_grace_minutes: int = 30
     metrics_dir: str | None = None
     log_level: str = "INFO"
+    board_show_owners: bool = False
+    board_show_titles: bool = False
+    board_refresh_seconds: int = 15
 
     @property
     def is_development(self) -> bool:
@@ -204,6 +207,9 @@ def _parse(read: _Reader) -> Settings:
         digest_grace_minutes=int(read.number("DIGEST_GRACE_MINUTES", 30, top=24 * 60)),
         metrics_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
         log_level=(read.text("LOG_LEVEL", "INFO") or "INFO").upper(),
+        board_show_owners=read.flag("BOARD_SHOW_OWNERS", False),
+        board_show_titles=read.flag("BOARD_SHOW_TITLES", False),
+        board_refresh_seconds=int(read.number("BOARD_REFRESH_SECONDS", 15, top=3600)),
     )
     _validate(settings)
     return settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 
 import health
@@ -10,10 +12,17 @@ from bot.api import errors as api_errors
 from bot.api.auth import TokenCheck
 from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
+from bot.board.present import Privacy
+from bot.board.report import create_blueprint as report_blueprint
+from bot.board.security import AdminCheck
+from bot.board.views import BoardConfig
+from bot.board.views import create_blueprint as board_blueprint
 from bot.container import Container, build
 from bot.settings import Settings
 from bot.slack.http import create_blueprint as slack_blueprint
 from storage.locks import LeaderLock
+
+STATIC = Path(__file__).resolve().parent.parent / "static"  # nginx serves it as /static/
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
@@ -23,7 +32,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         settings.check_production()
         container = build(settings)
     metrics.configure(container.settings.metrics_dir)
-    app = Flask("bot")
+    app = Flask("bot", static_folder=str(STATIC), static_url_path="/static")
     app.config.update(
         SECRET_KEY=container.settings.secret_key or "development-only",
         JSON_AS_ASCII=False,
@@ -48,7 +57,18 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(api_blueprint(container.desk, auth))
     app.register_blueprint(chat_blueprint(container.conversation, container.policy.tz, auth))
     app.register_blueprint(slack_blueprint(container.slack))
+    register_boards(app, container)
     return app
+
+
+def register_boards(app: Flask, container: Container) -> None:
+    """The room boards and the utilisation report."""
+    s = container.settings
+    privacy = Privacy(s.board_show_owners, s.board_show_titles)
+    config = BoardConfig(privacy, s.board_refresh_seconds, s.default_language)
+    app.register_blueprint(board_blueprint(container.desk, config))
+    admin = AdminCheck(s.api_token, s.is_development)
+    app.register_blueprint(report_blueprint(container.desk, admin, s.default_language))
 
 
 def start_background(app: Flask) -> None:

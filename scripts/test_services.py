@@ -7,6 +7,8 @@ Unless TEST_DATABASE_URL / TEST_REDIS_URL are set, this starts private PostgreSQ
 Redis servers on free 127.0.0.1 ports (installing them with apt-get when missing), runs
 the command with TEST_DATABASE_URL, TEST_PG_BIN_DIR, TEST_REDIS_URL and
 TEST_REDIS_SERVER_BIN in its environment, then stops the servers and deletes their data.
+The browser tests' Chromium and Japanese fonts are installed the same way when missing
+(Debian's chromium and fonts-noto-cjk; TEST_CHROMIUM names another browser binary).
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ def root_prefix(names: str) -> list[str]:
     raise ServiceError(f"{names} missing; installing it needs root, but sudo is unavailable")
 
 
-def apt_install(packages: list[str]) -> None:
+def apt_install(packages: list[str], recommends: bool = True) -> None:
     """Install Debian packages non-interactively with apt-get."""
     names = " ".join(packages)
     if not shutil.which("apt-get"):
@@ -177,7 +179,8 @@ def apt_install(packages: list[str]) -> None:
         )
     prefix = [*root_prefix(names), "env", "DEBIAN_FRONTEND=noninteractive"]
     say(f"installing {names} with apt-get")
-    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", *packages]):
+    install = ["apt-get", "install", "-y", *([] if recommends else ["--no-install-recommends"])]
+    for cmd in (["apt-get", "update"], [*install, *packages]):
         result = subprocess.run([*prefix, *cmd], stdout=sys.stderr, check=False)
         if result.returncode != 0:
             raise ServiceError(f"'{' '.join(cmd)}' failed (exit {result.returncode})")
@@ -192,6 +195,40 @@ def ensure_installed(need_pg: bool, need_redis: bool) -> None:
         packages.append("redis-server")
     if packages:
         apt_install(packages)
+
+
+# --- the browser tests' Chromium and fonts ------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """Find a Chromium binary: TEST_CHROMIUM, else Debian's on PATH."""
+    given = os.environ.get("TEST_CHROMIUM")
+    if given:
+        return given if os.access(given, os.X_OK) else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def has_japanese_font() -> bool:
+    """Tell whether fontconfig knows a font covering Japanese."""
+    if not shutil.which("fc-list"):
+        return False
+    result = subprocess.run(
+        ["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=False
+    )
+    return bool(result.stdout.strip())
+
+
+def provide_browser() -> dict[str, str]:
+    """Install Chromium and Japanese fonts when missing; return TEST_CHROMIUM."""
+    packages = [] if find_chromium() else ["chromium"]
+    packages += [] if has_japanese_font() else ["fonts-noto-cjk"]
+    if packages:
+        apt_install(packages, recommends=False)
+    chromium = find_chromium()
+    if chromium is None or not has_japanese_font():
+        raise ServiceError("Chromium or a Japanese font is still missing after apt-get install")
+    say(f"Chromium at {chromium} ({tool_version(chromium, r'Chromium ([0-9.]+)')})")
+    return {"TEST_CHROMIUM": chromium}
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -555,6 +592,7 @@ def provide_services(stack: contextlib.ExitStack) -> dict[str, str]:
     env = dict(os.environ)
     env.update(provide_postgres(stack))
     env.update(provide_redis(stack))
+    env.update(provide_browser())
     return env
 
 

@@ -87,6 +87,7 @@ class ReservationRow(Base):
     cancelled_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    party_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class JobRunRow(Base):
@@ -116,3 +117,16 @@ class FeedbackRow(Base):
     rating: Mapped[int] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BoardTokenRow(Base):
+    """A door board's token for one room, stored as its SHA-256 only."""
+
+    __tablename__ = "board_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from booking.errors import SlotTaken
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
+from booking.usage import Held, Outcomes
+from storage import usage
+from storage.boards import SqlBoardTokens
 from storage.models import JobRunRow, ReservationRow, RoomRow
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
@@ -69,6 +72,7 @@ def reservation_from_row(row: Any) -> Reservation:
         cancelled_by=row.cancelled_by,
         reminded_at=row.reminded_at,
         checked_in_at=row.checked_in_at,
+        party_size=row.party_size,
     )
 
 
@@ -103,6 +107,8 @@ class SqlReservationRepository:
             active=reservation.active,
             source=reservation.source,
             created_at=reservation.created_at or datetime.now(UTC),
+            checked_in_at=reservation.checked_in_at,
+            party_size=reservation.party_size,
         )
         self.session.add(row)
         with overlap_as_slot_taken(reservation.room_id):
@@ -193,6 +199,12 @@ class SqlReservationRepository:
         )
         return [reservation_from_row(r) for r in self.session.scalars(query)]
 
+    def held_between(self, start: datetime, end: datetime) -> list[Held]:
+        return usage.held_between(self.session, start, end)
+
+    def outcomes_between(self, start: datetime, end: datetime) -> list[Outcomes]:
+        return usage.outcomes_between(self.session, start, end)
+
 
 class SqlJobRuns:
     """Once-only job runs: the first process to record (name, key) runs it."""
@@ -224,6 +236,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.rooms = SqlRoomRepository(self.session)
         self.reservations = SqlReservationRepository(self.session)
         self.job_runs = SqlJobRuns(self.session)
+        self.board_tokens = SqlBoardTokens(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

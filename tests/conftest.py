@@ -80,7 +80,7 @@ def redis_url() -> str:
 
 
 def reset(engine: Engine) -> None:
-    """Empty the tables (reservations, rooms, answer feedback) and load the example rooms."""
+    """Empty the tables (reservations, rooms, answer feedback, board tokens); load the rooms."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -88,6 +88,7 @@ def reset(engine: Engine) -> None:
             )
         else:
             connection.execute(text("DELETE FROM answer_feedback"))
+            connection.execute(text("DELETE FROM board_tokens"))
             connection.execute(text("DELETE FROM reservations"))
             connection.execute(text("DELETE FROM rooms"))
     sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))

@@ -26,6 +26,7 @@ class NewReservation:
     end: datetime
     title: str
     owner: str | None
+    party_size: int | None = None
 
 
 def parse_new_reservation(body: Any, tz: ZoneInfo) -> NewReservation:
@@ -43,7 +44,20 @@ def parse_new_reservation(body: Any, tz: ZoneInfo) -> NewReservation:
         end=at(end_day, end, tz),
         title=optional(body, "title", 200) or "",
         owner=optional(body, "owner", 100),
+        party_size=optional_count(body, "attendees"),
     )
+
+
+def optional_count(body: dict[str, Any], name: str, top: int = 500) -> int | None:
+    """An optional whole number of people, 1 to `top`."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        raise InvalidInput(
+            name, f"must be a whole number from 1 to {top}.", f"1〜{top}の整数で指定してください。"
+        )
+    return value
 
 
 def required(body: dict[str, Any], name: str) -> str:

@@ -43,7 +43,7 @@ def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
     def create() -> tuple[Response, int]:
         new = parse_new_reservation(request.get_json(silent=True), tz)
         owner = parse_identity(new.owner or API_USER, "api")
-        made = desk.book(owner, new.room, new.start, new.end, new.title, "api")
+        made = desk.book(owner, new.room, new.start, new.end, new.title, "api", new.party_size)
         return jsonify(reservation_json(made, tz)), 201
 
     @bp.delete("/reservations/<int:reservation_id>")

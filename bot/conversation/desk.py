@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from booking import services
+from booking import boards, services
 from booking.clock import at
 from booking.errors import BookingError
-from booking.model import Reservation, Room
+from booking.model import BoardToken, Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.services import RoomDay
+from booking.usage import Period, Utilisation
 from bot.conversation.i18n import t
 from bot.conversation.offline.understand import understand
 
@@ -63,12 +64,19 @@ class Desk:
         return services.upcoming_for_user(self.uow(), owner_id=actor, now=self.clock())
 
     def book(
-        self, actor: str, room: str, start: datetime, end: datetime, title: str, source: str
+        self,
+        actor: str,
+        room: str,
+        start: datetime,
+        end: datetime,
+        title: str,
+        source: str,
+        party_size: int | None = None,
     ) -> Reservation:
-        """Book a slot for the actor."""
+        """Book a slot for the actor (for a party of `party_size` people, when known)."""
         return services.create_reservation(
             self.uow(), self.policy, room=room, start=start, end=end, owner_id=actor,
-            now=self.clock(), title=title, source=source,
+            now=self.clock(), title=title, source=source, party_size=party_size,
         )  # fmt: skip
 
     def book_text(self, actor: str, text: str, lang: str, source: str) -> Reservation:
@@ -95,3 +103,22 @@ class Desk:
             self.uow(), reservation_id=reservation_id, actor_id=actor, now=self.clock(),
             admins=self.admins,
         )  # fmt: skip
+
+    def board_token(self, room_id: str, token: str) -> BoardToken | None:
+        """The live board token of this room matching `token`, else None."""
+        return boards.token_opens(self.uow(), room_id=room_id, token=token)
+
+    def walk_up(self, day: RoomDay, minutes: int) -> TimeSlot | None:
+        """The slot a walk-up booking of `minutes` would take now, if it could be booked."""
+        return boards.walk_up_allowed(self.policy, self.clock(), minutes, day.reservations)
+
+    def book_now(self, token: BoardToken, minutes: int, lang: str) -> Reservation:
+        """Book the board's room from now for 15 or 30 minutes, checked in."""
+        return boards.book_now(
+            self.uow(), self.policy, token=token, minutes=minutes, now=self.clock(),
+            title=t("board_walk_up_title", lang),
+        )  # fmt: skip
+
+    def utilisation(self, period: Period) -> Utilisation:
+        """The rooms' utilisation over whole local days."""
+        return services.utilisation(self.uow(), self.policy, period=period)

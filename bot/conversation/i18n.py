@@ -240,6 +240,119 @@ TEXTS: dict[str, dict[str, str]] = {
     "step_booked": {"ja": "予約しました: {what}", "en": "Booked: {what}"},
     "step_done": {"ja": "完了", "en": "Done"},
     "step_failed": {"ja": "できませんでした: {why}", "en": "Could not: {why}"},
+    # the room board (door and lobby displays)
+    "board_title": {"ja": "会議室の空き状況", "en": "Room board"},
+    "board_all_rooms": {"ja": "すべての会議室", "en": "All rooms"},
+    "board_other_language": {"ja": "English", "en": "日本語"},
+    "board_now": {"ja": "現在 {time}", "en": "Now {time}"},
+    "board_free": {"ja": "空き", "en": "Free"},
+    "board_busy": {"ja": "使用中", "en": "In use"},
+    "board_free_until": {"ja": "{time} まで空いています", "en": "Free until {time}"},
+    "board_free_rest": {
+        "ja": "本日はこの後ずっと空いています",
+        "en": "Free for the rest of the day",
+    },
+    "board_busy_until": {"ja": "{time} まで使用中", "en": "Busy until {time}"},
+    "board_next": {"ja": "次の予約 {span}", "en": "Next meeting {span}"},
+    "board_no_next": {"ja": "本日この後の予約はありません", "en": "No more meetings today"},
+    "board_reserved": {"ja": "予約あり", "en": "Reserved"},
+    "board_timeline": {"ja": "本日の予定", "en": "Today"},
+    "board_use_now": {"ja": "いますぐ使う", "en": "Use it now"},
+    "board_book_minutes": {"ja": "{minutes}分 予約", "en": "Book {minutes} min"},
+    "board_notice_booked": {
+        "ja": "予約しました。ご利用ください。",
+        "en": "Booked. The room is yours.",
+    },
+    "board_notice_taken": {
+        "ja": "ほかの予約と重なるため予約できませんでした。",
+        "en": "Not booked: it would overlap another meeting.",
+    },
+    "board_notice_invalid": {
+        "ja": "いまは予約できません（営業時間外など）。",
+        "en": "Not booked: the room cannot be booked right now (outside business hours?).",
+    },
+    "board_walk_up_title": {"ja": "当日利用（ボード）", "en": "Walk-up (board)"},
+    "board_notice_token": {
+        "ja": "このボードでは予約できません（トークンが無効です）。",
+        "en": "This board cannot book: its token is not valid.",
+    },
+    "board_unknown_room": {
+        "ja": "会議室「{room}」が見つかりません。",
+        "en": "There is no room called {room}.",
+    },
+    "board_offline": {
+        "ja": "接続が切れています。再接続を試みています…",
+        "en": "Offline, retrying…",
+    },
+    "board_floor_none": {"ja": "その他", "en": "Other"},
+    # the utilisation report
+    "report_title": {"ja": "会議室の利用状況", "en": "Room utilisation"},
+    "report_period": {"ja": "{first} 〜 {last}", "en": "{first} to {last}"},
+    "report_from": {"ja": "開始日", "en": "From"},
+    "report_to": {"ja": "終了日", "en": "To"},
+    "report_show": {"ja": "表示", "en": "Show"},
+    "report_note": {
+        "ja": "利用率は平日（月〜金）の{hours}を基準にしています（日本時間、祝日は区別しません）。",
+        "en": "Occupancy is measured against weekday (Mon–Fri) hours {hours}, Japan time; "
+        "public holidays are not told apart.",
+    },
+    "report_heat_title": {
+        "ja": "会議室 × 時間帯の利用率（平日）",
+        "en": "Occupancy by room and hour (weekdays)",
+    },
+    "report_weekday_title": {
+        "ja": "曜日 × 時間帯の利用率（全会議室）",
+        "en": "Occupancy by weekday and hour (all rooms)",
+    },
+    "report_outcomes_title": {
+        "ja": "予約・チェックイン・未使用で解放",
+        "en": "Booked, checked in, released as no-show",
+    },
+    "report_rooms_title": {"ja": "会議室別の利用率", "en": "Occupancy per room"},
+    "report_busiest_title": {"ja": "混雑する時間帯", "en": "Busiest slots"},
+    "report_fit_title": {
+        "ja": "人数に対して大きすぎる会議室",
+        "en": "Rooms too big for their meetings",
+    },
+    "report_fit_rule": {
+        "ja": "人数の分かる予約が {n} 件以上あり、人数の中央値が定員の半分以下の会議室です。",
+        "en": "Rooms with at least {n} bookings of known size whose median party is at most "
+        "half the capacity.",
+    },
+    "report_fit_none": {"ja": "該当する会議室はありません。", "en": "No room qualifies."},
+    "report_none": {"ja": "この期間の予約はありません。", "en": "No bookings in this period."},
+    "report_downloads": {"ja": "データ（CSV）と図（SVG）", "en": "Data (CSV) and charts (SVG)"},
+    "col_room": {"ja": "会議室", "en": "Room"},
+    "col_capacity": {"ja": "定員", "en": "Capacity"},
+    "col_hours": {"ja": "利用時間", "en": "Hours held"},
+    "col_occupancy": {"ja": "利用率", "en": "Occupancy"},
+    "col_booked": {"ja": "予約", "en": "Booked"},
+    "col_checked_in": {"ja": "チェックイン", "en": "Checked in"},
+    "col_released": {"ja": "未使用で解放", "en": "Released (no-show)"},
+    "col_known": {"ja": "人数の分かる予約", "en": "Bookings of known size"},
+    "col_median_party": {"ja": "人数の中央値", "en": "Median party"},
+    "col_slot": {"ja": "時間帯", "en": "Slot"},
+    "col_share": {"ja": "利用率", "en": "Occupancy"},
+    "chart_hour": {"ja": "時（日本時間）", "en": "Hour (Japan time)"},
+    "chart_bookings": {"ja": "件数", "en": "Bookings"},
+    "weekdays": {"ja": "月,火,水,木,金,土,日", "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
+    "bad_date": {
+        "ja": "「{field}」は YYYY-MM-DD 形式の日付で指定してください。",
+        "en": "{field} must be a date written YYYY-MM-DD.",
+    },
+    "bad_period": {
+        "ja": "期間は開始日から終了日まで、{days}日以内で指定してください。",
+        "en": "The period must run forwards from 'from' to 'to' and span at most {days} days.",
+    },
+    "bad_minutes": {
+        "ja": "予約できるのは15分か30分です。",
+        "en": "Walk-up bookings last 15 or 30 minutes.",
+    },
+    "not_found_page": {"ja": "ページが見つかりません。", "en": "Page not found."},
+    "report_unauthorized": {
+        "ja": "このレポートには管理者トークン（API_TOKEN）が必要です。",
+        "en": "This report needs the admin token (API_TOKEN).",
+    },
 }
 
 

@@ -76,6 +76,9 @@ class CreateReservation(TimeRange):
 
     room: str = Field(description="Room id, name or alias, exactly as the user or a tool gave it.")
     title: str = Field("", max_length=200, description="Meeting title, if the user gave one.")
+    attendees: int | None = Field(
+        None, ge=1, le=500, description="How many people will meet, if the user said."
+    )
 
 
 class CancelReservation(Args):

@@ -157,18 +157,20 @@ def get_schedule(ctx: ToolContext, args: a.GetSchedule) -> dict[str, Any]:
     }
 
 
-def _book(ctx: ToolContext, room: str, start: datetime, end: datetime, title: str) -> Reservation:
+def _book(
+    ctx: ToolContext, room: str, start: datetime, end: datetime, title: str, party: int | None
+) -> Reservation:
     """Book for the acting user, as the assistant."""
     return services.create_reservation(
         ctx.uow(), ctx.policy, room=room, start=start, end=end, owner_id=ctx.user_id,
-        now=ctx.now, title=title, source="assistant",
+        now=ctx.now, title=title, source="assistant", party_size=party,
     )  # fmt: skip
 
 
 def create_reservation(ctx: ToolContext, args: a.CreateReservation) -> dict[str, Any]:
     start, end = slot_of(ctx, args)
     try:
-        made = _book(ctx, args.room, start, end, args.title)
+        made = _book(ctx, args.room, start, end, args.title, args.attendees)
     except SlotTaken as taken:
         mine = _same_booking_of_mine(ctx, taken, start, end)
         if mine is None:
@@ -260,7 +262,7 @@ def book_series(ctx: ToolContext, args: a.BookSeries) -> dict[str, Any]:
         ):
             continue
         try:
-            made = _book(ctx, args.room, s, e, args.title)
+            made = _book(ctx, args.room, s, e, args.title, args.attendees)
         except BookingError as error:
             conflicts.append(
                 {

@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from booking.errors import SlotTaken
-from booking.model import Reservation, Room
+from booking.model import NO_SHOW, BoardToken, Reservation, Room
 from booking.ports import AbstractUnitOfWork
+from booking.usage import Held, Outcomes
 
 
 class FakeRoomRepository:
@@ -85,6 +86,24 @@ class FakeReservationRepository:
         ]
         return [replace(r) for r in sorted(late, key=lambda r: r.start)[:limit]]
 
+    def held_between(self, start: datetime, end: datetime) -> list[Held]:
+        spans = []
+        for r in sorted(self.rows.values(), key=lambda r: (r.start, r.id or 0)):
+            until = held_until(r)
+            if until is not None and r.start < end and until > start:
+                spans.append(Held(r.room_id, r.start, until, r.party_size))
+        return spans
+
+    def outcomes_between(self, start: datetime, end: datetime) -> list[Outcomes]:
+        counts: dict[str, list[int]] = {}
+        for r in self.rows.values():
+            if held_until(r) is not None and start <= r.start < end:
+                room = counts.setdefault(r.room_id, [0, 0, 0])
+                room[0] += 1
+                room[1] += r.checked_in_at is not None
+                room[2] += r.cancelled_by == NO_SHOW
+        return [Outcomes(room, *counts[room]) for room in sorted(counts)]
+
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""
         if not reservation.active:
@@ -97,6 +116,43 @@ class FakeReservationRepository:
                 and other.slot.overlaps(reservation.slot)
             ):
                 raise SlotTaken(reservation.room_id)
+
+
+def held_until(r: Reservation) -> datetime | None:
+    """The end of the span a reservation held its room (None: cancelled before it began)."""
+    if r.active:
+        return r.end
+    if r.cancelled_at is None or r.cancelled_at <= r.start:
+        return None
+    return min(r.end, r.cancelled_at)
+
+
+class FakeBoardTokens:
+    """Board tokens held in a dict; hashes are unique like the database's index."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, BoardToken] = {}
+
+    def add(self, token: BoardToken) -> BoardToken:
+        if any(t.token_hash == token.token_hash for t in self.rows.values()):
+            raise ValueError("duplicate token hash")
+        stored = replace(token, id=len(self.rows) + 1)
+        self.rows[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    def get(self, token_id: int) -> BoardToken | None:
+        return self.rows.get(token_id)
+
+    def find(self, token_hash: str) -> BoardToken | None:
+        return next((t for t in self.rows.values() if t.token_hash == token_hash), None)
+
+    def list(self) -> list[BoardToken]:
+        return [self.rows[k] for k in sorted(self.rows)]
+
+    def save(self, token: BoardToken) -> None:
+        if token.id not in self.rows:
+            raise KeyError(token.id)
+        self.rows[token.id] = token
 
 
 class FakeJobRuns:
@@ -119,17 +175,20 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.rooms = FakeRoomRepository(rooms)
         self.reservations = self.fake_reservations = FakeReservationRepository(reservations)
         self.job_runs = self.fake_job_runs = FakeJobRuns()
+        self.board_tokens = self.fake_board_tokens = FakeBoardTokens()
         self.committed = False
         self.commits = 0
-        self._snapshot = dict(self.fake_reservations.rows)
-        self._runs_snapshot = set(self.fake_job_runs.runs)
+        self.commit()
+        self.committed, self.commits = False, 0
 
     def commit(self) -> None:
         self._snapshot = dict(self.fake_reservations.rows)
         self._runs_snapshot = set(self.fake_job_runs.runs)
+        self._tokens_snapshot = dict(self.fake_board_tokens.rows)
         self.committed = True
         self.commits += 1
 
     def rollback(self) -> None:
         self.fake_reservations.rows = dict(self._snapshot)
         self.fake_job_runs.runs = set(self._runs_snapshot)
+        self.fake_board_tokens.rows = dict(self._tokens_snapshot)

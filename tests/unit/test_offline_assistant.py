@@ -511,3 +511,14 @@ def test_a_confirmation_answered_yes_books_exactly_that(offer: str, yes: str) ->
     assert [r.id for r in booked.reservations] == [desk.rows[0].id]
     desk.say(yes)  # a second yes is not a second booking
     assert len(desk.rows) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "party"),
+    [("明日14時から1時間、会議室Bを3人で予約", 3), ("book Room B tomorrow 2pm for 1 hour", None)],
+)
+def test_the_party_size_said_is_kept_with_the_booking(text: str, party: int | None) -> None:
+    """The utilisation report compares party sizes with capacity, where they are known."""
+    desk = Desk()
+    desk.say(text)
+    assert [(r.room_id, r.party_size) for r in desk.rows] == [("2", party)]

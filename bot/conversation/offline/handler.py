@@ -68,7 +68,13 @@ class Handler:
             return self.say.ask(missing)
         if h.repeat is not None:
             return self.series()
-        result = self.call("create_reservation", room=h.room_id, **self.times(), title=h.title)
+        result = self.call(
+            "create_reservation",
+            room=h.room_id,
+            **self.times(),
+            title=h.title,
+            attendees=h.capacity,
+        )
         return self.say.booked(result)
 
     def series(self) -> str:
@@ -105,6 +111,7 @@ class Handler:
             start = slot[1]
             finish = (datetime.combine(h.day, start) + length).time()
             result = self.call("create_reservation", room=h.room_id, date=h.day, start_time=start,
+                               attendees=h.capacity,
                                end_time=finish.strftime("%H:%M"), title=h.title)  # fmt: skip
             return self.say.booked(result)
         missing = [m for m in h.missing_for_booking() if m != "day"]

@@ -1,0 +1,1 @@
+"""The room board (door and lobby displays) and the utilisation report: server-rendered pages."""
