@@ -170,7 +170,7 @@ def test_app_home_renders_in_the_viewers_locale(slack: Slack) -> None:
     acked(slack, event)
     [home] = slack.wait_for_call("views.publish")
     headers = [b["text"]["text"] for b in home.args["view"]["blocks"] if b["type"] == "header"]
-    assert headers[0] == "Your upcoming reservations"
+    assert headers[0] == "Your upcoming bookings"
 
 
 def test_a_reply_listing_my_reservations_offers_cancel_and_check_in_when_near(
