@@ -95,3 +95,16 @@ class JobRunRow(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     run_key: Mapped[str] = mapped_column(String(50), primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TeamsConversationRow(Base):
+    """Where the bot can reach a Teams user later: one Bot Framework conversation reference."""
+
+    __tablename__ = "teams_conversations"
+    __table_args__ = (Index("ix_teams_conversations_owner", "owner_id", "personal"),)
+
+    owner_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
