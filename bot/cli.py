@@ -50,7 +50,9 @@ def parser() -> argparse.ArgumentParser:
     package = teams.add_subparsers(metavar="action").add_parser(
         "package", help="write the Teams app package (zip) for a Teams admin to upload"
     )
-    package.add_argument("--domain", required=True, help="public host of the bot, e.g. rooms.example.co.jp")
+    package.add_argument(
+        "--domain", required=True, help="public host of the bot, e.g. rooms.example.co.jp"
+    )
     package.add_argument("--output", default="roombot-teams.zip", help="zip file to write")
     package.set_defaults(command=cmd_teams_package)
     chat = sub.add_parser("chat", help="talk to the assistant in this console")

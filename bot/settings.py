@@ -125,7 +125,9 @@ class Settings:
                 "(or TEAMS_ALLOW_ANONYMOUS=1 with FLASK_ENV=development)"
             )
         if not (self.teams_app_password or self.teams_certificate_file):
-            raise ConfigError("TEAMS_APP_PASSWORD (or TEAMS_CERTIFICATE_FILE) is required for Teams")
+            raise ConfigError(
+                "TEAMS_APP_PASSWORD (or TEAMS_CERTIFICATE_FILE) is required for Teams"
+            )
         if not self.teams_tenant_id:
             raise ConfigError("TEAMS_TENANT_ID is required for Teams (single-tenant Azure Bot)")
 

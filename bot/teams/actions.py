@@ -42,7 +42,11 @@ def act(desk: Desk, actor: str, verb: str, data: Mapping[str, Any], default_lang
         return on_reservation(desk, actor, verb, data, lang)
     except BookingError as error:
         return Outcome(error_text(error, lang))
-    except (KeyError, TypeError, ValueError):  # a card we did not write (or an old one): say so politely
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+    ):  # a card we did not write (or an old one): say so politely
         return Outcome(t("error", lang))
 
 
@@ -51,7 +55,9 @@ def on_reservation(
 ) -> Outcome:
     """Cancel, release or check in: the desk refuses anyone but the owner or an admin."""
     reservation = int(data["reservation"])
-    done = desk.check_in(actor, reservation) if verb == "check_in" else desk.cancel(actor, reservation)
+    done = (
+        desk.check_in(actor, reservation) if verb == "check_in" else desk.cancel(actor, reservation)
+    )
     key = "checked_in" if verb == "check_in" else "cancelled"
     rooms, tz = desk.rooms(), desk.policy.tz
     text = t(key, lang, what=describe(done, rooms, tz, lang))

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from jwt import PyJWK, PyJWKClient, PyJWTError
 from microsoft_agents.authentication.msal import MsalConnectionManager
-from microsoft_agents.hosting.core import AgentAuthConfiguration, AuthTypes, ClaimsIdentity
+from microsoft_agents.hosting.core import AgentAuthConfiguration, ClaimsIdentity
+from microsoft_agents.hosting.core.authorization import AuthTypes
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 
 log = logging.getLogger(__name__)

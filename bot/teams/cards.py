@@ -6,6 +6,7 @@ the verb and data, and the card in the invoke response replaces the card in plac
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -22,14 +23,15 @@ Card = dict[str, Any]
 Element = dict[str, Any]
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
-MAX_ROWS = 20  # reservations or rooms per card: far below Teams' 28 KB
+MAX_ROWS = 20  # reservations or rooms per card
+MAX_CARD_BYTES = 24 * 1024  # Teams refuses messages over 28 KB; leave room for the activity
+MAX_TEXT = 2000
 MAX_ALTERNATIVES = 3
-VERBS = ("cancel", "check_in", "release", "book")
 
 
 def card(body: list[Element], lang: str) -> Card:
-    """An Adaptive Card 1.5 with this body, full width in Teams."""
-    return {
+    """An Adaptive Card 1.5 with this body, full width in Teams, cut to fit Teams' size limit."""
+    content = {
         "type": "AdaptiveCard",
         "$schema": SCHEMA,
         "version": "1.5",
@@ -37,16 +39,31 @@ def card(body: list[Element], lang: str) -> Card:
         "msteams": {"width": "Full"},
         "body": body or [text_block("…")],
     }
+    return fit(content, lang)
 
 
-def attachment(content: Card) -> dict[str, Any]:
-    """The activity attachment carrying a card."""
-    return {"contentType": CARD_TYPE, "content": content}
+def size(content: Card) -> int:
+    """The card's size as Teams counts it: UTF-8 JSON bytes."""
+    return len(json.dumps(content, ensure_ascii=False).encode("utf-8"))
+
+
+def fit(content: Card, lang: str) -> Card:
+    """Drop rows (Containers) from the end until the card fits, saying how many were left out."""
+    body, dropped = content["body"], 0
+    while size(content) > MAX_CARD_BYTES:
+        rows = [i for i, item in enumerate(body) if item.get("type") == "Container"]
+        if not rows:
+            break  # no rows left to drop: the texts are already cut to MAX_TEXT
+        del body[rows[-1]]
+        dropped += 1
+    if dropped:
+        body.append(text_block(t("more_items", lang, n=dropped), isSubtle=True))
+    return content
 
 
 def text_block(text: str, **style: Any) -> Element:
     """A wrapping TextBlock."""
-    return {"type": "TextBlock", "text": text or "…", "wrap": True, **style}
+    return {"type": "TextBlock", "text": (text or "…")[:MAX_TEXT], "wrap": True, **style}
 
 
 def title_block(text: str) -> Element:
@@ -87,7 +104,9 @@ def reply_card(reply: Reply, tz: ZoneInfo) -> Card:
     """The core's reply: its text, a Cancel per booking, a Book button per alternative slot."""
     rooms = dict(reply.rooms)
     body = [text_block(reply.text)]
-    body += [reservation_item(r, rooms, tz, reply.lang, "reply") for r in reply.reservations[:MAX_ROWS]]
+    body += [
+        reservation_item(r, rooms, tz, reply.lang, "reply") for r in reply.reservations[:MAX_ROWS]
+    ]
     offers = [a for a in reply.actions if a.kind == "book"][:MAX_ALTERNATIVES]
     if offers:
         actions = [alternative_button(a, rooms, tz, reply.lang) for a in offers]
@@ -95,7 +114,9 @@ def reply_card(reply: Reply, tz: ZoneInfo) -> Card:
     return card(body, reply.lang)
 
 
-def alternative_button(action: Action, rooms: Mapping[str, Room], tz: ZoneInfo, lang: str) -> Element:
+def alternative_button(
+    action: Action, rooms: Mapping[str, Room], tz: ZoneInfo, lang: str
+) -> Element:
     """'会議室B 14:00–15:00 を予約': books that free slot for whoever presses it."""
     room = rooms.get(action.room_id)
     name = room.label(lang) if room else action.room_id
@@ -118,7 +139,11 @@ def notice_card(text: str, lang: str) -> Card:
 
 
 def my_bookings_card(
-    mine: Sequence[Reservation], rooms: Mapping[str, Room], tz: ZoneInfo, lang: str, notice: str = ""
+    mine: Sequence[Reservation],
+    rooms: Mapping[str, Room],
+    tz: ZoneInfo,
+    lang: str,
+    notice: str = "",
 ) -> Card:
     """mybookings: the upcoming reservations, each with Cancel (refreshed after each action)."""
     body = [text_block(notice, weight="Bolder")] if notice else []
@@ -143,12 +168,16 @@ def schedule_card(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -
 def room_day(d: RoomDay, tz: ZoneInfo, lang: str) -> Element:
     """One room's day: name and capacity, its bookings, its free gaps."""
     items = [text_block(f"**{d.room.label(lang)}** ({t('people', lang, n=d.room.capacity)})")]
-    items += [text_block(f"{span(r, tz)} {r.title}".rstrip(), spacing="None") for r in d.reservations]
+    items += [
+        text_block(f"{span(r, tz)} {r.title}".rstrip(), spacing="None") for r in d.reservations
+    ]
     if not d.reservations:
         items.append(text_block(t("all_free", lang), spacing="None", isSubtle=True))
     else:
         gaps = ", ".join(f"{local(g.start, tz):%H:%M}–{local(g.end, tz):%H:%M}" for g in d.free)
-        items.append(text_block(f"{t('free_label', lang)}: {gaps or '—'}", spacing="None", isSubtle=True))
+        items.append(
+            text_block(f"{t('free_label', lang)}: {gaps or '—'}", spacing="None", isSubtle=True)
+        )
     return {"type": "Container", "separator": True, "items": items}
 
 
@@ -158,7 +187,9 @@ def rooms_card(rooms: Sequence[Room], busy_now: set[str], lang: str) -> Card:
     for room in rooms[:MAX_ROWS]:
         state = t("busy_now", lang) if room.id in busy_now else t("free_now", lang)
         floor = f" · {room.floor}" if room.floor else ""
-        head = f"**{room.label(lang)}** (id {room.id}{floor}) · {t('people', lang, n=room.capacity)}"
+        head = (
+            f"**{room.label(lang)}** (id {room.id}{floor}) · {t('people', lang, n=room.capacity)}"
+        )
         facts = f"{', '.join(room.equipment) or '—'} · {state}"
         body.append({"type": "Container", "separator": True,
                      "items": [text_block(head), text_block(facts, spacing="None")]})  # fmt: skip
@@ -168,7 +199,9 @@ def rooms_card(rooms: Sequence[Room], busy_now: set[str], lang: str) -> Card:
 def reminder_card(r: Reservation, rooms: Mapping[str, Room], tz: ZoneInfo, lang: str) -> Card:
     """The reminder: what and when, with Check in and Release for the booker."""
     text = t("reminder", lang, what=describe(r, rooms, tz, lang))
-    return card([text_block(text), owner_buttons(r, lang, ["check_in", "release"], "reminder")], lang)
+    return card(
+        [text_block(text), owner_buttons(r, lang, ["check_in", "release"], "reminder")], lang
+    )
 
 
 def now_busy(days: Sequence[RoomDay], now: datetime) -> set[str]:

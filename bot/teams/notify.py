@@ -46,14 +46,18 @@ class ProactiveSender:
 
     def deliver(self, personal: bool, reference: dict[str, Any], activity: Activity) -> str:
         """Send; returns the conversation id it went to (raises on failure)."""
-        return asyncio.run(asyncio.wait_for(self._deliver(personal, reference, activity), SEND_TIMEOUT_S))
+        return asyncio.run(
+            asyncio.wait_for(self._deliver(personal, reference, activity), SEND_TIMEOUT_S)
+        )
 
     async def _deliver(self, personal: bool, reference: dict[str, Any], activity: Activity) -> str:
         ref = ConversationReference.model_validate(reference)
         sent: list[str] = []
 
         async def send(context: TurnContext) -> None:
-            connector = context.services.get(ConnectorClientBase)
+            connector = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+            if connector is None:
+                raise RuntimeError("the adapter gave no connector client")
             target = ref.model_copy(update={"activity_id": None})
             if not personal:
                 chat = await self._open_personal(connector, ref)
@@ -74,12 +78,14 @@ class ProactiveSender:
             )
         return sent[0]
 
-    async def _open_personal(self, connector: ConnectorClientBase, ref: ConversationReference) -> str:
+    async def _open_personal(
+        self, connector: ConnectorClientBase, ref: ConversationReference
+    ) -> str:
         """Create (or get back) the 1:1 chat between the bot and the user."""
         tenant = ref.conversation.tenant_id or ""
         user = ChannelAccount(id=ref.user.id if ref.user else "")
         params = ConversationParameters(
-            is_group=False, agent=ref.agent, members=[user], tenant_id=tenant,
+            is_group=False, bot=ref.agent, members=[user], tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )  # fmt: skip
         created = await connector.conversations.create_conversation(params)
@@ -90,7 +96,9 @@ def personal_reference(reference: dict[str, Any], conversation_id: str) -> dict[
     """A stored reference moved to the personal chat it led to."""
     conversation = dict(reference.get("conversation") or {})
     conversation.update(id=conversation_id, conversationType="personal", isGroup=False)
-    return {k: v for k, v in {**reference, "conversation": conversation}.items() if k != "activityId"}
+    return {
+        k: v for k, v in {**reference, "conversation": conversation}.items() if k != "activityId"
+    }
 
 
 class TeamsNotifier:
@@ -129,5 +137,7 @@ class TeamsNotifier:
             log.warning("Teams message for #%s not sent (%s); retried", r.id, type(error).__name__)
             return "retry"
         if not personal:
-            self.references.remember(r.owner_id, conversation, True, personal_reference(reference, conversation))
+            self.references.remember(
+                r.owner_id, conversation, True, personal_reference(reference, conversation)
+            )
         return "sent"

@@ -17,10 +17,22 @@ LOCALE_SCHEMA = f"https://developer.microsoft.com/en-us/json-schemas/teams/v{MAN
 ACCENT = (0x4F, 0x6B, 0xED)
 SCOPES = ["personal", "team", "groupChat"]
 COMMANDS = {  # name: (English, Japanese) descriptions, as the Slack slash commands
-    "today": ("Today's schedule, every room or one: today [room]", "今日の予約状況（today 会議室A で1室だけ）"),
-    "mybookings": ("Your upcoming reservations, with Cancel", "あなたの今後の予約（キャンセルボタン付き）"),
-    "rooms": ("Rooms with capacity, equipment and who is free now", "会議室の一覧と、いま空いているか"),
-    "book": ("Book directly: book Room A tomorrow 14:00-15:00", "直接予約: book 会議室A 明日 14:00-15:00"),
+    "today": (
+        "Today's schedule, every room or one: today [room]",
+        "今日の予約状況（today 会議室A で1室だけ）",
+    ),
+    "mybookings": (
+        "Your upcoming reservations, with Cancel",
+        "あなたの今後の予約（キャンセルボタン付き）",
+    ),
+    "rooms": (
+        "Rooms with capacity, equipment and who is free now",
+        "会議室の一覧と、いま空いているか",
+    ),
+    "book": (
+        "Book directly: book Room A tomorrow 14:00-15:00",
+        "直接予約: book 会議室A 明日 14:00-15:00",
+    ),
 }
 Pixel = Callable[[int, int], tuple[int, int, int, int]]
 
@@ -74,10 +86,17 @@ def png(size: int, pixel: Pixel) -> bytes:
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", size, size, 8, 6, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def color_icon(x: int, y: int) -> tuple[int, int, int, int]:
@@ -88,7 +107,9 @@ def color_icon(x: int, y: int) -> tuple[int, int, int, int]:
 
 def outline_icon(x: int, y: int) -> tuple[int, int, int, int]:
     """32x32: the door's white outline on transparency (Teams requires exactly that)."""
-    edge = (x in (10, 21) and 6 <= y <= 26) or (y in (6, 26) and 10 <= x <= 21) or (x, y) == (18, 16)
+    edge = (
+        (x in (10, 21) and 6 <= y <= 26) or (y in (6, 26) and 10 <= x <= 21) or (x, y) == (18, 16)
+    )
     return (255, 255, 255, 255) if edge else (0, 0, 0, 0)
 
 
@@ -96,7 +117,10 @@ def build(app_id: str, domain: str, version: str) -> bytes:
     """The zip: manifest.json, ja-jp.json, color.png, outline.png at its root."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("manifest.json", json.dumps(manifest(app_id, domain, version), ensure_ascii=False, indent=2))
+        archive.writestr(
+            "manifest.json",
+            json.dumps(manifest(app_id, domain, version), ensure_ascii=False, indent=2),
+        )
         archive.writestr("ja-jp.json", json.dumps(japanese(), ensure_ascii=False, indent=2))
         archive.writestr("color.png", png(192, color_icon))
         archive.writestr("outline.png", png(32, outline_icon))

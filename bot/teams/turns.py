@@ -10,7 +10,12 @@ import asyncio
 import logging
 from typing import Any
 
-from microsoft_agents.activity import Activity, ActivityTypes, AdaptiveCardInvokeResponse
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+)
 from microsoft_agents.hosting.core import TurnContext
 
 from bot.conversation.i18n import t
@@ -25,9 +30,8 @@ MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
 def card_message(summary: str, card: cards.Card) -> Activity:
     """A message carrying one Adaptive Card (the summary shows in notifications)."""
-    return Activity(
-        type=ActivityTypes.message, summary=summary[:200], attachments=[cards.attachment(card)]
-    )
+    attachment = Attachment(content_type=cards.CARD_TYPE, content=card)
+    return Activity(type=ActivityTypes.message, summary=summary[:200], attachments=[attachment])
 
 
 async def remember(deps: TeamsDeps, context: TurnContext, caller: Caller) -> None:
@@ -88,9 +92,12 @@ class Turns:
         card = cards.reply_card(reply, self.d.desk.policy.tz)
         await context.send_activity(card_message(reply.text, card))
 
-    async def action(self, context: TurnContext, _state: Any, data: Any) -> AdaptiveCardInvokeResponse:
+    async def action(
+        self, context: TurnContext, _state: Any, data: Any
+    ) -> AdaptiveCardInvokeResponse:
         """A card button: the refreshed card in place, or a refusal for the presser alone."""
-        verb = str(((context.activity.value or {}).get("action") or {}).get("verb", ""))
+        value = context.activity.value if isinstance(context.activity.value, dict) else {}
+        verb = str((value.get("action") or {}).get("verb", ""))
         caller = self.caller(context)
         lang = actions.language(data if isinstance(data, dict) else {}, self.d.default_language)
         if caller is None or not isinstance(data, dict):
@@ -110,7 +117,9 @@ class Turns:
             return
         await remember(self.d, context, caller)
         lang = caller.language("", self.d.default_language)
-        await context.send_activity(card_message(t("welcome", lang), cards.notice_card(t("welcome", lang), lang)))
+        await context.send_activity(
+            card_message(t("welcome", lang), cards.notice_card(t("welcome", lang), lang))
+        )
 
 
 def message_response(text: str) -> AdaptiveCardInvokeResponse:

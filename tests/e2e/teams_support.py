@@ -71,7 +71,10 @@ def post(url: str, body: Any, headers: dict[str, str] | None = None) -> Answer:
     """POST JSON (or raw bytes) over real HTTP; any status is returned."""
     data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     request = urllib.request.Request(
-        url, data=data, method="POST", headers={"Content-Type": "application/json", **(headers or {})}
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:

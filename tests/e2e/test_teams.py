@@ -6,9 +6,14 @@ connector talks to it), on real PostgreSQL and Redis; the offline assistant answ
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,8 +24,15 @@ from booking.identity import identity
 from bot.container import Container, build
 from bot.settings import Settings
 from storage.engine import make_engine
-from tests.conftest import reset
-from tests.e2e.conftest import active_reservations, add_reservation, jst, tomorrow
+from tests.conftest import ROOT, reset
+from tests.e2e.conftest import (
+    active_reservations,
+    add_reservation,
+    free_port,
+    jst,
+    tomorrow,
+    wait_until_up,
+)
 from tests.e2e.teams_support import TENANT, Served, User, card_text, executes, post
 from tests.fakes.teams_connector import FakeConnector
 
@@ -60,7 +72,9 @@ def served(pg_url: str, redis_url: str) -> Iterator[tuple[Served, Container, Fak
 
 
 @pytest.fixture
-def teams(served: tuple[Served, Container, FakeConnector], pg_url: str, redis_url: str) -> Iterator[Teams]:
+def teams(
+    served: tuple[Served, Container, FakeConnector], pg_url: str, redis_url: str
+) -> Iterator[Teams]:
     """A clean start: example rooms, no reservations, no references or chats, no requests."""
     endpoint, container, fake = served
     engine = make_engine(pg_url)
@@ -179,12 +193,16 @@ def test_only_the_owner_may_cancel_and_the_card_refreshes_in_place(teams: Teams)
 
 def test_a_teams_user_and_a_slack_user_with_the_same_id_are_strangers(teams: Teams) -> None:
     day = tomorrow()
-    slack_booking = add_reservation(teams.engine, "2", "slack:U1", jst(day, "10:00"), jst(day, "11:00"))
+    slack_booking = add_reservation(
+        teams.engine, "2", "slack:U1", jst(day, "10:00"), jst(day, "11:00")
+    )
     teams_u1 = teams.user("U1")
     assert teams.send(teams_u1.message("mybookings")) == 202
     (listing,) = teams.fake.messages(teams_u1.conversation_id)
     assert "今後の予約はありません" in card_text(listing.cards[0])
-    refused = post(teams.served.url, teams_u1.press("cancel", {"reservation": slack_booking, "lang": "ja"}))
+    refused = post(
+        teams.served.url, teams_u1.press("cancel", {"reservation": slack_booking, "lang": "ja"})
+    )
     assert refused.json()["type"] == "application/vnd.microsoft.activity.message"
     assert teams.send(teams_u1.message("book 会議室C 明日 10:00-11:00")) == 202
     mine = next(r for r in active_reservations(teams.engine) if r.room_id == "3")
@@ -195,8 +213,13 @@ def test_a_teams_user_and_a_slack_user_with_the_same_id_are_strangers(teams: Tea
 
 def test_a_card_from_elsewhere_or_an_unknown_tenant_is_refused_politely(teams: Teams) -> None:
     stranger = teams.user("aad-ivan", locale="en-US")
-    answer = post(teams.served.url, stranger.press("cancel", {"reservation": "x", "lang": "en"})).json()
-    assert answer["type"] == "application/vnd.microsoft.activity.message" and "Sorry" in answer["value"]
+    answer = post(
+        teams.served.url, stranger.press("cancel", {"reservation": "x", "lang": "en"})
+    ).json()
+    assert (
+        answer["type"] == "application/vnd.microsoft.activity.message"
+        and "Sorry" in answer["value"]
+    )
 
 
 # proactive reminders
@@ -206,7 +229,9 @@ def test_reminder_reaches_the_personal_chat_once_and_check_in_works(teams: Teams
     june = teams.user("aad-june")
     assert teams.send(june.message("help")) == 202  # first contact stores the reference
     start = jst(tomorrow(), "13:00")
-    rid = add_reservation(teams.engine, "1", identity("teams", TENANT, "aad-june"), start, start + timedelta(hours=1))
+    rid = add_reservation(
+        teams.engine, "1", identity("teams", TENANT, "aad-june"), start, start + timedelta(hours=1)
+    )
     jobs = teams.container.jobs()
     now = start - timedelta(minutes=5)
     assert jobs.send_due_reminders(now) == 1
@@ -224,7 +249,9 @@ def test_a_user_met_only_in_a_channel_is_reminded_in_a_new_personal_chat(teams: 
     kate = teams.user("aad-kate", conversation=thread, kind="channel")
     assert teams.send(kate.message("rooms", mention=True)) == 202
     start = jst(tomorrow(), "15:00")
-    add_reservation(teams.engine, "2", identity("teams", TENANT, "aad-kate"), start, start + timedelta(hours=1))
+    add_reservation(
+        teams.engine, "2", identity("teams", TENANT, "aad-kate"), start, start + timedelta(hours=1)
+    )
     teams.fake.fail_next(503)  # the first try fails: the reminder waits for the next poll
     jobs = teams.container.jobs()
     assert jobs.send_due_reminders(start - timedelta(minutes=5)) == 0
@@ -253,6 +280,44 @@ def test_installing_the_app_remembers_the_user_and_says_hello(teams: Teams) -> N
     [(b"not json", "JSON"), ({"type": "message", "serviceUrl": "http://x/"}, "conversation.id"),
      ({"type": "message", "conversation": {"id": "a:1"}}, "serviceUrl")],
 )  # fmt: skip
-def test_malformed_activities_get_a_400_naming_the_field(teams: Teams, body: object, field: str) -> None:
+def test_malformed_activities_get_a_400_naming_the_field(
+    teams: Teams, body: object, field: str
+) -> None:
     answer = post(teams.served.url, body)
     assert answer.status == 400 and field in answer.json()["error"]
+
+
+# the process
+
+
+def test_python_m_bot_teams_serves_and_stops_on_sigterm(pg_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEAMS_", "FLASK_"))}
+    env |= {"DATABASE_URL": pg_url, "FLASK_ENV": "development", "TEAMS_ALLOW_ANONYMOUS": "1",
+            "TEAMS_PORT": str(port)}  # fmt: skip
+    log_path = tmp_path / "teams.log"
+    with open(log_path, "wb") as log, FakeConnector() as fake:
+        process = subprocess.Popen([sys.executable, "-m", "bot", "teams"], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/health/live", process, log_path)
+            user = User("aad-proc", fake.url)
+            fake.open(user.conversation_id)
+            assert (
+                post(f"http://127.0.0.1:{port}/api/messages", user.message("rooms")).status == 202
+            )
+            assert "会議室一覧" in card_text(fake.messages(user.conversation_id)[0].cards[0])
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+
+
+def test_python_m_bot_teams_refuses_to_start_in_production_without_its_settings() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEAMS_", "FLASK_"))}
+    done = subprocess.run([sys.executable, "-m", "bot", "teams"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "configuration error: TEAMS_APP_ID is required for Teams "
+        "(or TEAMS_ALLOW_ANONYMOUS=1 with FLASK_ENV=development)"
+    ]

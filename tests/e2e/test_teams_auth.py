@@ -42,7 +42,9 @@ class FixedToken(AccessTokenProviderBase):
     def configuration(self) -> AgentAuthConfiguration:
         return self._configuration
 
-    async def get_access_token(self, resource_url: str, scopes: list[str], force_refresh: bool = False) -> str:
+    async def get_access_token(
+        self, resource_url: str, scopes: list[str], force_refresh: bool = False
+    ) -> str:
         return OUTBOUND
 
     def get_token_credential(self) -> Any:
@@ -79,7 +81,9 @@ def secured(pg_url: str) -> Iterator[Secured]:
         settings.check_teams()
         container = build(settings)
         config = container.teams_auth
-        outbound = ConnectionManager(FixedToken, connections_configurations={"SERVICE_CONNECTION": config})
+        outbound = ConnectionManager(
+            FixedToken, connections_configurations={"SERVICE_CONNECTION": config}
+        )
         served = Served(container.teams_app(outbound)).start()
         yield Secured(served, issuer, fake, container)
         served.stop()
@@ -97,19 +101,32 @@ def test_a_valid_token_is_accepted_and_the_reply_carries_the_bots_token(secured:
 
 
 @pytest.mark.parametrize(
-    "case", ["forged", "expired", "other audience", "other issuer", "no token", "not bearer", "service url"]
+    "case",
+    [
+        "forged",
+        "expired",
+        "other audience",
+        "other issuer",
+        "no token",
+        "not bearer",
+        "service url",
+    ],
 )
 def test_a_bad_token_is_refused_with_401_and_nothing_is_sent(secured: Secured, case: str) -> None:
     user = secured.user(f"aad-{case.replace(' ', '-')}")
     good: dict[str, Any] = {"aud": APP_ID, "serviceurl": secured.fake.url}
     tokens = {
         "forged": secured.issuer.token(new_key(), **good),  # same kid, another key
-        "expired": secured.issuer.token(**good, exp=int(time.time()) - 3600),  # past the SDK's 5-minute leeway
+        "expired": secured.issuer.token(
+            **good, exp=int(time.time()) - 3600
+        ),  # past the SDK's 5-minute leeway
         "other audience": secured.issuer.token(aud="another-bot", serviceurl=secured.fake.url),
         "other issuer": secured.issuer.token(**good, iss="https://evil.example.com"),
         "no token": None,
         "not bearer": None,
-        "service url": secured.issuer.token(aud=APP_ID, serviceurl="https://smba.trafficmanager.net/jp/"),
+        "service url": secured.issuer.token(
+            aud=APP_ID, serviceurl="https://smba.trafficmanager.net/jp/"
+        ),
     }
     activity = user.message("rooms")
     if case == "not bearer":

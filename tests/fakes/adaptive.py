@@ -47,7 +47,9 @@ def card_problem(card: Any) -> str | None:
         return f"not an Adaptive Card: {str(error).splitlines()[0]}"
     validator = CardValidatorFactory.create_validator_microsoft_teams()
     if validator.validate(model, debug=False).is_err():
-        return "; ".join(f"{f.message} {f.message_additional or ''}".strip() for f in validator.details())
+        return "; ".join(
+            f"{f.message} {f.message_additional or ''}".strip() for f in validator.details()
+        )
     return None
 
 

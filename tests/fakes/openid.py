@@ -67,5 +67,11 @@ class FakeIssuer(FakeServer[str]):
     def token(self, key: rsa.RSAPrivateKey | None = None, **claims: Any) -> str:
         """A Bot Framework channel token (signed with another key when given)."""
         now = int(time.time())
-        body = {"iss": BOT_FRAMEWORK_ISSUER, "nbf": now - 60, "iat": now - 60, "exp": now + 3600, **claims}
+        body = {
+            "iss": BOT_FRAMEWORK_ISSUER,
+            "nbf": now - 60,
+            "iat": now - 60,
+            "exp": now + 3600,
+            **claims,
+        }
         return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": self.kid})

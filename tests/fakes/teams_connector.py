@@ -18,7 +18,9 @@ from urllib.parse import unquote
 from tests.fakes.adaptive import CARD_TYPE, activity_problem
 from tests.fakes.server import Answer, FakeServer, JsonHandler
 
-ACTIVITIES = re.compile(r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?$")
+ACTIVITIES = re.compile(
+    r"^/v3/conversations/(?P<conversation>[^/]+)/activities(?:/(?P<activity>[^/]+))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,11 @@ class Sent:
     @property
     def cards(self) -> list[dict[str, Any]]:
         """The Adaptive Cards the activity carried."""
-        return [a["content"] for a in self.body.get("attachments") or [] if a.get("contentType") == CARD_TYPE]
+        return [
+            a["content"]
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == CARD_TYPE
+        ]
 
 
 class _Handler(JsonHandler):
@@ -50,7 +56,7 @@ class _Handler(JsonHandler):
 
     fake: FakeConnector
 
-    def do_PUT(self) -> None:
+    def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
         """Serve a PUT."""
         self._serve("PUT")
 
@@ -60,7 +66,9 @@ class _Handler(JsonHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             body = None
-        return self.fake.receive(method, unquote(self.path.split("?")[0]), body, dict(self.headers.items()))
+        return self.fake.receive(
+            method, unquote(self.path.split("?")[0]), body, dict(self.headers.items())
+        )
 
 
 class FakeConnector(FakeServer[Sent]):
@@ -106,10 +114,19 @@ class FakeConnector(FakeServer[Sent]):
 
     def messages(self, conversation: str | None = None) -> list[Sent]:
         """The accepted message activities (optionally of one conversation)."""
-        return [s for s in self.sent if s.ok and s.body.get("type") == "message" and s.method == "POST"
-                and s.path != "/teams/v3/conversations" and conversation in (None, s.conversation)]
+        return [
+            s
+            for s in self.sent
+            if s.ok
+            and s.body.get("type") == "message"
+            and s.method == "POST"
+            and s.path != "/teams/v3/conversations"
+            and conversation in (None, s.conversation)
+        ]
 
-    def wait_for_messages(self, count: int = 1, conversation: str | None = None, timeout: float = 10) -> list[Sent]:
+    def wait_for_messages(
+        self, count: int = 1, conversation: str | None = None, timeout: float = 10
+    ) -> list[Sent]:
         """Wait until the bot posted `count` messages (to a conversation); return them."""
         self.wait_for(lambda: len(self.messages(conversation)) >= count, timeout)
         return self.messages(conversation)
@@ -124,7 +141,9 @@ class FakeConnector(FakeServer[Sent]):
                               headers, status, response))  # fmt: skip
         return status, response, {}
 
-    def _answer(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def _answer(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
         if self.failures:
             return self.failures.pop(0), error("ServiceError", "scripted failure")
         expected = f"Bearer {self.token}" if self.token else None
@@ -138,21 +157,27 @@ class FakeConnector(FakeServer[Sent]):
             return 404, error("NotFound", f"no route for {method} {path}")
         return self._activity(method, match["conversation"], match["activity"], body)
 
-    def _activity(self, method: str, conversation: str, activity_id: str | None, body: Any) -> tuple[int, dict[str, Any]]:
+    def _activity(
+        self, method: str, conversation: str, activity_id: str | None, body: Any
+    ) -> tuple[int, dict[str, Any]]:
         if conversation not in self.conversations:
             return 404, error("ConversationNotFound", f"unknown conversation {conversation}")
         if method == "PUT" and (activity_id is None or activity_id not in self.posted):
             return 404, error("ActivityNotFound", f"unknown activity {activity_id}")
         problem = activity_problem(body)
         if problem:
-            return problem[0], error("BadArgument" if problem[0] == 400 else "MessageSizeTooBig", problem[1])
+            return problem[0], error(
+                "BadArgument" if problem[0] == 400 else "MessageSizeTooBig", problem[1]
+            )
         new_id = activity_id if method == "PUT" else f"1:{next(self._ids)}"
         self.posted[str(new_id)] = body
         return (200 if method == "PUT" else 201), {"id": new_id}
 
     def _create(self, body: Any) -> tuple[int, dict[str, Any]]:
         members = body.get("members") if isinstance(body, dict) else None
-        tenant = (body or {}).get("tenantId") or ((body or {}).get("channelData") or {}).get("tenant", {}).get("id")
+        tenant = (body or {}).get("tenantId") or ((body or {}).get("channelData") or {}).get(
+            "tenant", {}
+        ).get("id")
         if not members or not all(isinstance(m, dict) and m.get("id") for m in members):
             return 400, error("BadArgument", "members must name at least one user id")
         if not tenant or not (body.get("bot") or {}).get("id"):

@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.JSON, nullable=False),
         sa.Column("updated_at", UTCDateTime, nullable=False),
     )
-    op.create_index(
-        "ix_teams_conversations_owner", "teams_conversations", ["owner_id", "personal"]
-    )
+    op.create_index("ix_teams_conversations_owner", "teams_conversations", ["owner_id", "personal"])
 
 
 def downgrade() -> None:
