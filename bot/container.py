@@ -181,6 +181,7 @@ class Container:
         s = self.settings
         return TeamsDeps(
             desk=self.desk, conversation=self.conversation, references=self.teams_references,
+            deduper=EventDeduper(self.redis, prefix="teams_activity:"),
             default_language=s.default_language, app_id=s.teams_app_id,
             tenant_id=s.teams_tenant_id,
         )  # fmt: skip

@@ -23,6 +23,14 @@ class References(Protocol):
         ...
 
 
+class Deduper(Protocol):
+    """The Bot Framework redelivers an activity it got no answer for: first time per id?"""
+
+    def first_time(self, event_id: str) -> bool:
+        """Claim the id; True for the first claim only."""
+        ...
+
+
 @dataclass(frozen=True)
 class TeamsDeps:
     """The Teams surface's collaborators and settings."""
@@ -30,6 +38,7 @@ class TeamsDeps:
     desk: Desk
     conversation: Converse
     references: References
+    deduper: Deduper
     default_language: str
     app_id: str | None  # None: anonymous development (no Azure Bot registration)
     tenant_id: str | None  # activities from other tenants are ignored

@@ -22,7 +22,7 @@ from bot.conversation.i18n import t
 from bot.conversation.types import Inbound, Progress
 from bot.teams import actions, cards, commands
 from bot.teams.deps import TeamsDeps
-from bot.teams.identity import Caller, caller_of, session_key
+from bot.teams.identity import Caller, caller_of, session_key, tenant_of
 
 log = logging.getLogger(__name__)
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
@@ -59,10 +59,19 @@ class Turns:
             log.info("ignoring a Teams activity without a caller of our tenant")
         return found
 
+    async def first_time(self, context: TurnContext) -> bool:
+        """False for a redelivered activity (already answered, or being answered)."""
+        activity = context.activity
+        key = f"{tenant_of(activity)}:{activity.conversation.id}:{activity.id}"
+        if not activity.id or await asyncio.to_thread(self.d.deduper.first_time, key):
+            return True
+        log.info("redelivered Teams activity dropped")
+        return False
+
     async def message(self, context: TurnContext, _state: Any) -> None:
         """A message: a command, or a question for the conversation core."""
         caller = self.caller(context)
-        if caller is None:
+        if caller is None or not await self.first_time(context):
             return
         await remember(self.d, context, caller)
         text = (context.activity.text or "").strip()

@@ -82,7 +82,8 @@ def teams(
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM teams_conversations"))
     client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match="chat_history:*", count=500))
+    keys = [k for pattern in ("chat_history:*", "teams_activity:*")
+            for k in client.scan_iter(match=pattern, count=500)]  # fmt: skip
     if keys:
         client.delete(*keys)
     fake.reset()
@@ -112,6 +113,15 @@ def test_japanese_booking_in_a_personal_chat_with_typing_and_a_cancel_button(tea
     assert (cancel["verb"], cancel["data"]["reservation"]) == ("cancel", row.id)
     session = f"chat_history:teams:{TENANT}:{alice.conversation_id}"
     assert teams.redis.exists(session) and teams.redis.ttl(session) > 0
+
+
+def test_a_redelivered_message_is_answered_and_booked_once(teams: Teams) -> None:
+    mia = teams.user("aad-mia")
+    activity = mia.message("book 会議室B 明日 11:00-12:00")
+    assert teams.send(activity) == 202
+    assert teams.send(activity) == 202  # the Bot Framework retried the same activity id
+    assert len(teams.fake.messages(mia.conversation_id)) == 1
+    assert len(active_reservations(teams.engine)) == 1
 
 
 def test_english_question_gets_an_english_reply(teams: Teams) -> None:
