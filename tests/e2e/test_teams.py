@@ -69,6 +69,8 @@ def served(pg_url: str, redis_url: str) -> Iterator[tuple[Served, Container, Fak
         yield endpoint, container, fake
         endpoint.stop()
     container.engine.dispose()
+    if container.redis is not None:
+        container.redis.close()  # no connection (and its local port) outlives the module
 
 
 @pytest.fixture
