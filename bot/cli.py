@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve | db upgrade | rooms sync`."""
+"""Command line: `python -m bot serve | socket | scheduler | teams [package] | chat | db upgrade | rooms sync`."""
 
 from __future__ import annotations
 
@@ -44,6 +44,18 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", help="run the Slack app over Socket Mode").set_defaults(
         command=cmd_socket
     )
+    teams = sub.add_parser("teams", help="serve the Teams messaging endpoint (aiohttp)")
+    teams.add_argument("--host", default=None, help="default TEAMS_HOST (127.0.0.1)")
+    teams.add_argument("--port", type=int, default=None, help="default TEAMS_PORT (3978)")
+    teams.set_defaults(command=cmd_teams)
+    package = teams.add_subparsers(metavar="action").add_parser(
+        "package", help="write the Teams app package (zip) for a Teams admin to upload"
+    )
+    package.add_argument(
+        "--domain", required=True, help="public host of the bot, e.g. rooms.example.co.jp"
+    )
+    package.add_argument("--output", default="roombot-teams.zip", help="zip file to write")
+    package.set_defaults(command=cmd_teams_package)
     chat = sub.add_parser("chat", help="talk to the assistant in this console")
     chat.add_argument("--user", default="console", help="acting user id")
     chat.add_argument("--session", default=None, help="conversation id (default: new)")
@@ -176,8 +188,12 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.container import build
 
-    if not settings.slack_bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN is required for the scheduler (it sends Slack DMs)")
+    if not settings.slack_bot_token and not settings.teams_enabled:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN (or TEAMS_APP_ID) is required for the scheduler (it sends reminders)"
+        )
+    if settings.teams_enabled:
+        settings.check_teams()
     c = build(settings)
     scheduler = c.scheduler()
     done = threading.Event()
@@ -200,6 +216,33 @@ def cmd_socket(args: argparse.Namespace, settings: Settings) -> int:
     app = create_bolt_app(build(settings).slack)
     log.info("Socket Mode: connecting to Slack")
     SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve POST /api/messages for Teams until SIGTERM/SIGINT."""
+    from aiohttp import web
+
+    from bot.container import build
+
+    settings.check_teams()
+    app = build(settings).teams_app()
+    host, port = args.host or settings.teams_host, args.port or settings.teams_port
+    mode = "anonymous (development)" if settings.teams_anonymous else f"app {settings.teams_app_id}"
+    log.info("Teams endpoint on http://%s:%s/api/messages, %s", host, port, mode)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+def cmd_teams_package(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the Teams app package with the bot id from the settings."""
+    from bot import __version__
+    from bot.teams.package import write
+
+    if not settings.teams_app_id:
+        raise ConfigError("TEAMS_APP_ID is required to build the Teams app package")
+    path = write(Path(args.output), settings.teams_app_id, args.domain.strip(), __version__)
+    print(f"Teams app package written to {path}: upload it in Teams (Apps > Manage your apps)")
     return 0
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import redis
 from slack_sdk import WebClient
@@ -28,8 +29,16 @@ from storage.engine import make_engine, make_session_factory
 from storage.feedback import FeedbackStore
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.pending import PendingReplies
+from storage.teams import TeamsConversations
 from storage.thread_contexts import ThreadContextStore
 from storage.uow import SqlAlchemyUnitOfWork
+
+if TYPE_CHECKING:  # the Teams SDK loads only in processes that use Teams
+    from aiohttp import web
+    from microsoft_agents.hosting.core import AgentAuthConfiguration, Connections
+
+    from bot.reminders.notify import Notifier
+    from bot.teams.deps import TeamsDeps
 
 Clock = Callable[[], datetime]
 REDIS_TIMEOUT_S = 1.0
@@ -130,7 +139,9 @@ class Container:
             s.digest_time,
             s.digest_grace_minutes,
         )
-        notifiers = {"slack": SlackNotifier(client, self.desk, lang)}
+        notifiers: dict[str, Notifier] = {"slack": SlackNotifier(client, self.desk, lang)}
+        if s.teams_enabled:
+            notifiers["teams"] = self.teams_notifier()
         return Jobs(self.uow, self.policy, config, notifiers, digest, metrics.count_reminder)
 
     def scheduler(
@@ -147,6 +158,59 @@ class Container:
         ]
         poll = self.settings.scheduler_poll_seconds
         return ReminderScheduler(table, self.clock, self.policy.tz, poll, lock)
+
+    @cached_property
+    def teams_references(self) -> TeamsConversations:
+        """Where Teams users can be reached later (reminders)."""
+        return TeamsConversations(self.session_factory, self.clock)
+
+    @cached_property
+    def teams_auth(self) -> AgentAuthConfiguration:
+        """The Azure Bot's credentials, or anonymous development."""
+        from bot.teams.auth import auth_configuration
+
+        s = self.settings
+        return auth_configuration(
+            s.teams_app_id, s.teams_app_password, s.teams_certificate_file, s.teams_tenant_id,
+            s.teams_anonymous,
+        )  # fmt: skip
+
+    @cached_property
+    def teams_connections(self) -> Connections:
+        """Outbound credentials for the Bot Framework connector (MSAL)."""
+        from bot.teams.auth import connections
+
+        return connections(self.teams_auth)
+
+    @cached_property
+    def teams(self) -> TeamsDeps:
+        """The Teams surface's collaborators."""
+        from bot.teams.deps import TeamsDeps
+
+        s = self.settings
+        return TeamsDeps(
+            desk=self.desk, conversation=self.conversation, references=self.teams_references,
+            deduper=EventDeduper(self.redis, prefix="teams_activity:"),
+            default_language=s.default_language, app_id=s.teams_app_id,
+            tenant_id=s.teams_tenant_id,
+        )  # fmt: skip
+
+    def teams_app(self, connections: Connections | None = None) -> web.Application:
+        """The Teams messaging endpoint (aiohttp), authenticating with the SDK's validator."""
+        from bot.teams.auth import Authenticator, OpenIdKeys
+        from bot.teams.http import create_web_app
+
+        metadata = self.settings.teams_openid_metadata
+        authenticator = Authenticator(self.teams_auth, OpenIdKeys(metadata) if metadata else None)
+        return create_web_app(self.teams, authenticator, connections or self.teams_connections)
+
+    def teams_notifier(self, connections: Connections | None = None) -> Notifier:
+        """Reminders and no-show notices for Teams owners, through the connector."""
+        from bot.teams.notify import ProactiveSender, TeamsNotifier
+
+        sender = ProactiveSender(connections or self.teams_connections, self.settings.teams_app_id)
+        lang = self.settings.default_language
+        return TeamsNotifier(sender, self.teams_references, self.desk, lang)
 
     def check_database(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""

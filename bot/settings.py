@@ -62,6 +62,14 @@ class Settings:
     board_show_owners: bool = False
     board_show_titles: bool = False
     board_refresh_seconds: int = 15
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_certificate_file: str | None = None
+    teams_tenant_id: str | None = None
+    teams_host: str = "127.0.0.1"
+    teams_port: int = 3978
+    teams_allow_anonymous: bool = False
+    teams_openid_metadata: str | None = None
 
     @property
     def is_development(self) -> bool:
@@ -94,6 +102,37 @@ class Settings:
             raise ConfigError("SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set")
         if self.slack_signing_secret and not self.slack_bot_token:
             raise ConfigError("SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET is set")
+
+    @property
+    def teams_anonymous(self) -> bool:
+        """True when Teams requests go unauthenticated (development with TEAMS_ALLOW_ANONYMOUS)."""
+        return self.teams_allow_anonymous and self.is_development and not self.teams_app_id
+
+    @property
+    def teams_enabled(self) -> bool:
+        """True when the Teams surface is configured (an app id, or anonymous development)."""
+        return bool(self.teams_app_id) or self.teams_anonymous
+
+    def check_teams(self) -> None:
+        """The Teams endpoint needs its Azure Bot credentials; anonymous only in development."""
+        if self.teams_allow_anonymous and not self.is_development:
+            raise ConfigError(
+                f"TEAMS_ALLOW_ANONYMOUS=1 is refused when FLASK_ENV={self.flask_env} "
+                "(development only)"
+            )
+        if not self.teams_app_id:
+            if self.teams_anonymous:
+                return
+            raise ConfigError(
+                "TEAMS_APP_ID is required for Teams "
+                "(or TEAMS_ALLOW_ANONYMOUS=1 with FLASK_ENV=development)"
+            )
+        if not (self.teams_app_password or self.teams_certificate_file):
+            raise ConfigError(
+                "TEAMS_APP_PASSWORD (or TEAMS_CERTIFICATE_FILE) is required for Teams"
+            )
+        if not self.teams_tenant_id:
+            raise ConfigError("TEAMS_TENANT_ID is required for Teams (single-tenant Azure Bot)")
 
     def check_socket_mode(self) -> None:
         """Socket Mode needs the app-level token and the bot token."""
@@ -210,6 +249,14 @@ def _parse(read: _Reader) -> Settings:
         board_show_owners=read.flag("BOARD_SHOW_OWNERS", False),
         board_show_titles=read.flag("BOARD_SHOW_TITLES", False),
         board_refresh_seconds=int(read.number("BOARD_REFRESH_SECONDS", 15, top=3600)),
+        teams_app_id=read.text("TEAMS_APP_ID"),
+        teams_app_password=read.text("TEAMS_APP_PASSWORD"),
+        teams_certificate_file=read.text("TEAMS_CERTIFICATE_FILE"),
+        teams_tenant_id=read.text("TEAMS_TENANT_ID"),
+        teams_host=read.text("TEAMS_HOST", "127.0.0.1") or "127.0.0.1",
+        teams_port=int(read.number("TEAMS_PORT", 3978, top=65535)),
+        teams_allow_anonymous=read.flag("TEAMS_ALLOW_ANONYMOUS", False),
+        teams_openid_metadata=read.text("TEAMS_OPENID_METADATA"),
     )
     _validate(settings)
     return settings

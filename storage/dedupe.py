@@ -25,8 +25,8 @@ LOCAL_CAPACITY = 50_000
 class EventDeduper:
     """Answers 'is this the first time this event id is seen?' exactly once per id."""
 
-    def __init__(self, client: redis.Redis | None, ttl: int = TTL_S):
-        self.client, self.ttl = client, ttl
+    def __init__(self, client: redis.Redis | None, ttl: int = TTL_S, prefix: str = KEY_PREFIX):
+        self.client, self.ttl, self.prefix = client, ttl, prefix  # Teams: "teams_activity:"
         self.breaker = Breaker()  # a hanging Redis is skipped for a while, not waited on per event
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
@@ -35,7 +35,7 @@ class EventDeduper:
         """Claim the id; True for the first claim only."""
         if self.client is not None and not self.breaker.open:
             try:
-                return bool(self.client.set(KEY_PREFIX + event_id, "1", nx=True, ex=self.ttl))
+                return bool(self.client.set(self.prefix + event_id, "1", nx=True, ex=self.ttl))
             except redis.RedisError as error:
                 self.breaker.trip()
                 log.warning(

@@ -130,3 +130,16 @@ class BoardTokenRow(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TeamsConversationRow(Base):
+    """Where the bot can reach a Teams user later: one Bot Framework conversation reference."""
+
+    __tablename__ = "teams_conversations"
+    __table_args__ = (Index("ix_teams_conversations_owner", "owner_id", "personal"),)
+
+    owner_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

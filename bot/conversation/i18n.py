@@ -10,6 +10,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "all_free": {"ja": "終日空いています", "en": "free all day"},
     "free_label": {"ja": "空き時間", "en": "Free"},
     "more_rooms": {"ja": "…ほか{n}室", "en": "…and {n} more rooms"},
+    "more_items": {"ja": "…ほか{n}件", "en": "…and {n} more"},
+    "welcome": {
+        "ja": "会議室予約ボットです。話しかけるか、`today`・`mybookings`・`rooms`・`book` のいずれかを送ってください。",
+        "en": "I'm the room-booking bot. Talk to me, or send today / mybookings / rooms / book.",
+    },
     "cancel": {"ja": "キャンセル", "en": "Cancel"},
     "cancel_confirm_title": {"ja": "予約のキャンセル", "en": "Cancel the booking"},
     "cancel_confirm_text": {"ja": "この予約をキャンセルしますか？", "en": "Cancel this booking?"},

@@ -183,6 +183,7 @@ def running_site(nginx: str, upstream: int, tmp_path: Path) -> Iterator[int]:
     site = site.replace(redirect, redirect.lstrip("# "))
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
     site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
+    site = site.replace("server 127.0.0.1:3978;", f"server 127.0.0.1:{upstream};")
     site = site.replace(f"alias {APP_ROOT}/static/;", f"alias {static}/;")
     (tmp_path / "site.conf").write_text(site)
     conf = nginx_conf(tmp_path, tmp_path / "site.conf", serve=True)
@@ -226,6 +227,19 @@ def test_redirect_to_https_spares_slack_events_and_proxies_with_the_guides_heade
     assert headers_out["Location"] == "https://your-domain.com/health"
 
 
+def test_teams_messages_are_proxied_to_the_teams_process_and_never_redirected(
+    running_site: int,
+) -> None:
+    """With the HTTPS redirect on, the Bot Framework's POST /api/messages still reaches Teams."""
+    status, _, body = request(running_site, "POST", "/api/messages", b"{}")
+    assert status == 200
+    assert json.loads(body)["path"] == "/api/messages"
+    site = SITE.read_text()
+    teams = re.search(r"location = /api/messages \{(.*?)\}", site, re.S)
+    assert teams and "proxy_pass http://meeting_room_teams;" in teams.group(1)
+    assert re.search(r"upstream meeting_room_teams \{[^}]*server 127\.0\.0\.1:3978;", site)
+
+
 def test_static_files_are_cached_for_a_year_and_big_bodies_refused(running_site: int) -> None:
     """/static/ is served by nginx with long immutable caching; a 2 MB POST gets 413."""
     status, headers, body = request(running_site, "GET", "/static/app.css")
@@ -262,6 +276,7 @@ def test_units_are_present() -> None:
     """Web, Socket Mode and scheduler units ship, plus the backup service and its timer."""
     names = {unit.name for unit in UNITS}
     assert {"roombot-web.service", "roombot-socket.service", "roombot-scheduler.service"} <= names
+    assert "roombot-teams.service" in names
     assert {"roombot-backup.service", "roombot-backup.timer"} <= names
 
 
@@ -299,7 +314,9 @@ def gunicorn_graceful_timeout() -> int:
     return int(match.group(1))
 
 
-@pytest.mark.parametrize("name", ["roombot-web", "roombot-socket", "roombot-scheduler"])
+@pytest.mark.parametrize(
+    "name", ["roombot-web", "roombot-socket", "roombot-scheduler", "roombot-teams"]
+)
 def test_long_running_units_follow_the_guide(name: str) -> None:
     """www-data, the app directory, its .env, JST, always restarted, hardened."""
     settings = unit_settings(DEPLOY / "systemd" / f"{name}.service")
@@ -333,6 +350,8 @@ def test_scheduler_unit_says_when_to_use_it() -> None:
     assert re.search(r"^ExecStart=\S+/python -m bot scheduler$", text, re.M)
     socket_unit = (DEPLOY / "systemd" / "roombot-socket.service").read_text()
     assert re.search(r"^ExecStart=\S+/python -m bot socket$", socket_unit, re.M)
+    teams_unit = (DEPLOY / "systemd" / "roombot-teams.service").read_text()
+    assert re.search(r"^ExecStart=\S+/python -m bot teams$", teams_unit, re.M)
 
 
 def test_backup_timer_runs_daily_at_two_in_japan() -> None:

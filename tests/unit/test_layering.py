@@ -23,7 +23,9 @@ THIRD_PARTY_BANNED = {
     "bot/api": ("redis", "openai", "slack_bolt", "slack_sdk"),  # sqlalchemy.exc: 503 on outages
     "bot/board": ("sqlalchemy", "redis", "openai", "slack_bolt", "slack_sdk", "aiohttp",
                   "microsoft_agents", "apscheduler", "alembic", "psycopg2"),
+    "bot/teams": ("sqlalchemy", "redis", "openai", "flask", "slack_bolt", "slack_sdk"),
 }  # fmt: skip
+THIRD_PARTY_BANNED["bot/reminders"] += ("aiohttp", "microsoft_agents")
 # Which first-party modules a place may import (by dotted prefix).
 MAY_IMPORT = {
     "booking": ("booking",),
@@ -34,6 +36,7 @@ MAY_IMPORT = {
     "bot/slack": ("booking", "bot.conversation", "bot.slack"),
     "bot/api": ("booking", "bot.conversation", "bot.api"),
     "bot/board": ("booking", "bot.conversation", "bot.board"),
+    "bot/teams": ("booking", "bot.conversation", "bot.teams"),
 }
 # Within a place: lower modules never import the ones above them.
 NEVER = {
@@ -45,7 +48,7 @@ NEVER = {
     "bot/conversation/types.py": ("bot.conversation.core", "bot.conversation.tools"),
 }
 CORE_INSIDES = ("bot.conversation.model", "bot.conversation.offline", "bot.openai_model")
-for _surface in ("bot/slack", "bot/api", "bot/board", "bot/cli.py"):
+for _surface in ("bot/slack", "bot/api", "bot/board", "bot/teams", "bot/cli.py"):
     NEVER[_surface] = CORE_INSIDES  # surfaces reach the core's entry, never its model or parser
 # The board's pure parts sit below its routes.
 for _name in ("status", "present", "figures", "charts", "security", "reporting"):
@@ -54,6 +57,10 @@ LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "la
                "answer", "capabilities", "ai_blocks", "modal_blocks", "locale", "thread_context")  # fmt: skip
 for _name in LOWER_SLACK:
     NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")
+UPPER_TEAMS = ("bot.teams.http", "bot.teams.app", "bot.teams.turns", "bot.teams.notify")
+for _name in ("cards", "identity", "deps", "commands", "actions", "package", "auth"):
+    NEVER[f"bot/teams/{_name}.py"] = UPPER_TEAMS  # pure builders and verbs below the SDK's turns
+NEVER["bot/teams/app.py"] = ("bot.teams.http",)
 ROOT_ONLY = "bot.container"  # the composition root: imported only from the top
 ROOT_USERS = {"bot/web.py", "bot/cli.py", "bot/wsgi.py", "bot/container.py"}
 

@@ -164,3 +164,46 @@ def test_admin_users_comma_or_space_separated() -> None:
 )
 def test_normalise_url(url: str, expected: str) -> None:
     assert normalise_url(url) == expected
+
+
+TEAMS = {"TEAMS_APP_ID": "app-id", "TEAMS_APP_PASSWORD": "pw", "TEAMS_TENANT_ID": "tenant"}
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [("TEAMS_APP_ID", "TEAMS_APP_ID"), ("TEAMS_APP_PASSWORD", "TEAMS_APP_PASSWORD"),
+     ("TEAMS_TENANT_ID", "TEAMS_TENANT_ID")],
+)  # fmt: skip
+def test_teams_in_production_names_the_missing_variable_in_one_line(
+    missing: str, named: str
+) -> None:
+    env = {k: v for k, v in TEAMS.items() if k != missing}
+    settings = Settings.from_env(environ={"FLASK_ENV": "production", **env}, dotenv_path=None)
+    with pytest.raises(ConfigError) as error:
+        settings.check_teams()
+    assert named in str(error.value) and "\n" not in str(error.value)
+
+
+def test_teams_anonymous_is_refused_in_production_and_allowed_in_development() -> None:
+    prod = Settings.from_env(environ={"TEAMS_ALLOW_ANONYMOUS": "1"}, dotenv_path=None)
+    with pytest.raises(ConfigError, match="TEAMS_ALLOW_ANONYMOUS"):
+        prod.check_teams()
+    assert not prod.teams_enabled
+    dev = Settings.from_env(
+        environ={"TEAMS_ALLOW_ANONYMOUS": "1", "FLASK_ENV": "development"}, dotenv_path=None
+    )
+    dev.check_teams()
+    assert dev.teams_anonymous and dev.teams_enabled
+
+
+def test_teams_certificate_instead_of_password_and_default_address() -> None:
+    env = {**TEAMS, "TEAMS_APP_PASSWORD": "", "TEAMS_CERTIFICATE_FILE": "/etc/roombot/bot.pfx"}
+    settings = Settings.from_env(environ=env, dotenv_path=None)
+    settings.check_teams()
+    assert (settings.teams_host, settings.teams_port) == ("127.0.0.1", 3978)
+    assert not settings.teams_anonymous and settings.teams_enabled
+
+
+def test_teams_port_must_be_a_port() -> None:
+    with pytest.raises(ConfigError, match="TEAMS_PORT"):
+        Settings.from_env(environ={"TEAMS_PORT": "70000"}, dotenv_path=None)

@@ -1,0 +1,1 @@
+"""The Microsoft Teams surface: Bot Framework activities over aiohttp, Adaptive Cards, reminders."""
