@@ -93,3 +93,8 @@ def people(n: int, lang: str) -> str:
     if lang != "en":
         return f"{n}人"
     return "1 person" if n == 1 else f"{n} people"
+
+
+def paren(text: str, lang: str) -> str:
+    """Text in brackets: full-width in Japanese （…）, ' (…)' in English."""
+    return f" ({text})" if lang == "en" else f"（{text}）"

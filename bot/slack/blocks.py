@@ -16,6 +16,7 @@ from bot.conversation.formats import (
     describe,
     equipment_text,
     join,
+    paren,
     people,
     span,
     span_text,
@@ -153,7 +154,7 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
 
 def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
     """A room's day: its name and size, each booking (who and what), and the free times."""
-    lines = [f"*{d.room.label(lang)}*{_paren(people(d.room.capacity, lang), lang)}"]
+    lines = [f"*{d.room.label(lang)}*{paren(people(d.room.capacity, lang), lang)}"]
     lines += [f"• {span(r, tz, lang)} {owner_label(r.owner_id, lang)} {r.title}".rstrip()
               for r in d.reservations]  # fmt: skip
     if not d.reservations:
@@ -173,7 +174,7 @@ def rooms_list(rooms: Sequence[Room], busy_now: set[str], lang: str) -> list[Blo
         state = t("busy_now", lang) if room.id in busy_now else t("free_now", lang)
         equipment = equipment_text(room.equipment, lang) or "—"
         about = join([people(room.capacity, lang), *([room.floor] if room.floor else [])], lang)
-        text = f"*{room.label(lang)}*{_paren(about, lang)}\n{equipment}\n{state}"
+        text = f"*{room.label(lang)}*{paren(about, lang)}\n{equipment}\n{state}"
         blocks.append(mrkdwn(text))
     return blocks
 
@@ -188,11 +189,6 @@ def confirmation(
 ) -> list[Block]:
     """A reply, followed by the buttons of every reservation it made or listed."""
     return [mrkdwn(text or "…"), *reservation_rows(created, rooms, tz, lang, check_in)]
-
-
-def _paren(text: str, lang: str) -> str:
-    """Text in brackets: full-width in Japanese （…）, ' (…)' in English."""
-    return f" ({text})" if lang == "en" else f"（{text}）"
 
 
 def reply_reservations(reply: Reply) -> list[Reservation]:

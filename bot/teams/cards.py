@@ -15,7 +15,16 @@ from zoneinfo import ZoneInfo
 from booking.clock import local
 from booking.model import Reservation, Room
 from booking.services import RoomDay
-from bot.conversation.formats import describe, span
+from bot.conversation.formats import (
+    day_text,
+    describe,
+    equipment_text,
+    join,
+    paren,
+    people,
+    span,
+    span_text,
+)
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
 
@@ -101,13 +110,13 @@ def reservation_item(
 
 
 def reply_card(reply: Reply, tz: ZoneInfo) -> Card:
-    """The core's reply: its text, a Cancel per booking, a Book button per alternative slot."""
+    """The core's reply: its text, a Cancel per booking shown, a Book button per slot offered."""
     rooms = dict(reply.rooms)
     body = [text_block(reply.text)]
-    body += [
-        reservation_item(r, rooms, tz, reply.lang, "reply") for r in reply.reservations[:MAX_ROWS]
-    ]
-    offers = [a for a in reply.actions if a.kind == "book"][:MAX_ALTERNATIVES]
+    made = {r.id for r in reply.reservations}
+    shown = [*reply.reservations, *(r for r in reply.listed if r.id not in made)]
+    body += [reservation_item(r, rooms, tz, reply.lang, "reply") for r in shown[:MAX_ROWS]]
+    offers = [a for a in reply.actions if a.kind in ("book", "confirm")][:MAX_ALTERNATIVES]
     if offers:
         actions = [alternative_button(a, rooms, tz, reply.lang) for a in offers]
         body.append({"type": "ActionSet", "actions": actions})
@@ -121,7 +130,9 @@ def alternative_button(
     room = rooms.get(action.room_id)
     name = room.label(lang) if room else action.room_id
     start, end = (local(datetime.fromisoformat(x), tz) for x in (action.start, action.end))
-    label = t("book_this", lang, what=f"{name} {start:%H:%M}–{end:%H:%M}")
+    label = t("book_this", lang, what=f"{name} {span_text(start.time(), end.time(), lang)}")
+    if action.kind == "confirm":
+        label = t("book_it", lang)
     data = {"room": action.room_id, "start": action.start, "end": action.end, "lang": lang}
     return button(label, "book", data, "positive")
 
@@ -158,7 +169,7 @@ def my_bookings_card(
 
 def schedule_card(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> Card:
     """today: every room (or one) with its bookings and free gaps."""
-    body = [title_block(t("schedule_title", lang, day=day.isoformat()))]
+    body = [title_block(t("schedule_title", lang, day=day_text(day, lang)))]
     body += [room_day(d, tz, lang) for d in days[:MAX_ROWS]]
     if len(days) > MAX_ROWS:
         body.append(text_block(t("more_rooms", lang, n=len(days) - MAX_ROWS), isSubtle=True))
@@ -167,14 +178,15 @@ def schedule_card(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -
 
 def room_day(d: RoomDay, tz: ZoneInfo, lang: str) -> Element:
     """One room's day: name and capacity, its bookings, its free gaps."""
-    items = [text_block(f"**{d.room.label(lang)}** ({t('people', lang, n=d.room.capacity)})")]
+    items = [text_block(f"**{d.room.label(lang)}**{paren(people(d.room.capacity, lang), lang)}")]
     items += [
-        text_block(f"{span(r, tz)} {r.title}".rstrip(), spacing="None") for r in d.reservations
+        text_block(f"{span(r, tz, lang)} {r.title}".rstrip(), spacing="None")
+        for r in d.reservations
     ]
     if not d.reservations:
         items.append(text_block(t("all_free", lang), spacing="None", isSubtle=True))
     else:
-        gaps = ", ".join(f"{local(g.start, tz):%H:%M}–{local(g.end, tz):%H:%M}" for g in d.free)
+        gaps = join((span_text(local(g.start, tz).time(), local(g.end, tz).time(), lang) for g in d.free), lang)  # fmt: skip
         items.append(
             text_block(f"{t('free_label', lang)}: {gaps or '—'}", spacing="None", isSubtle=True)
         )
@@ -186,11 +198,9 @@ def rooms_card(rooms: Sequence[Room], busy_now: set[str], lang: str) -> Card:
     body = [title_block(t("rooms_title", lang))]
     for room in rooms[:MAX_ROWS]:
         state = t("busy_now", lang) if room.id in busy_now else t("free_now", lang)
-        floor = f" · {room.floor}" if room.floor else ""
-        head = (
-            f"**{room.label(lang)}** (id {room.id}{floor}) · {t('people', lang, n=room.capacity)}"
-        )
-        facts = f"{', '.join(room.equipment) or '—'} · {state}"
+        about = join([people(room.capacity, lang), *([room.floor] if room.floor else [])], lang)
+        head = f"**{room.label(lang)}**{paren(about, lang)}"
+        facts = f"{equipment_text(room.equipment, lang) or '—'} · {state}"
         body.append({"type": "Container", "separator": True,
                      "items": [text_block(head), text_block(facts, spacing="None")]})  # fmt: skip
     return card(body, lang)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import aiohttp
@@ -46,9 +47,15 @@ class ProactiveSender:
 
     def deliver(self, personal: bool, reference: dict[str, Any], activity: Activity) -> str:
         """Send; returns the conversation id it went to (raises on failure)."""
-        return asyncio.run(
-            asyncio.wait_for(self._deliver(personal, reference, activity), SEND_TIMEOUT_S)
-        )
+
+        def run() -> str:
+            sending = self._deliver(personal, reference, activity)
+            return asyncio.run(asyncio.wait_for(sending, SEND_TIMEOUT_S))
+
+        if not _loop_running():
+            return run()
+        with ThreadPoolExecutor(max_workers=1) as pool:  # never inside another event loop
+            return pool.submit(run).result()
 
     async def _deliver(self, personal: bool, reference: dict[str, Any], activity: Activity) -> str:
         ref = ConversationReference.model_validate(reference)
@@ -141,3 +148,12 @@ class TeamsNotifier:
                 r.owner_id, conversation, True, personal_reference(reference, conversation)
             )
         return "sent"
+
+
+def _loop_running() -> bool:
+    """True when this thread already runs an event loop (asyncio.run would refuse)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

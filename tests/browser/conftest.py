@@ -62,7 +62,7 @@ class Served:
         return secret
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> str:
     """The Chromium binary `make test` provided (fails, never skips, without one)."""
     path = os.environ.get("TEST_CHROMIUM") or shutil.which("chromium")
@@ -71,7 +71,7 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The app on PostgreSQL over real HTTP, polling boards every second."""
     clock = Clock(START)
@@ -102,7 +102,7 @@ def app(served: Served) -> Served:
     return served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: str) -> Iterator[Browser]:
     """One headless Chromium for the session."""
     with sync_playwright() as playwright:

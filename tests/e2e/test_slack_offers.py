@@ -39,7 +39,7 @@ def test_a_slot_without_a_verb_is_offered_and_book_it_books_it(slack: Slack) -> 
     assert_acked(slack.event(event))
     offer = wait_for_reply(slack, "D0U1", event["ts"])
     assert active_reservations(slack.engine) == []
-    [book_it] = buttons(offer.args["blocks"], "book_alternative")
+    [book_it] = buttons(offer.blocks, "book_alternative")
     assert book_it["style"] == "primary" and book_it["text"]["text"] == "予約する"
     assert_acked(slack.interaction(press(book_it, "U1", slack.fake.response_url("o1"))))
     assert wait_for_response(slack.fake, "o1").args["text"].startswith("予約しました")
@@ -54,7 +54,7 @@ def test_a_conflict_offers_other_rooms_and_the_button_books_one(slack: Slack) ->
                     channel_type="im")  # fmt: skip
     assert_acked(slack.event(event))
     reply = wait_for_reply(slack, "D0U1", event["ts"])
-    offers = buttons(reply.args["blocks"], "book_alternative")
+    offers = buttons(reply.blocks, "book_alternative")
     assert offers and all(o["value"].split("|")[0] != "2" for o in offers)
     assert_acked(slack.interaction(press(offers[0], "U1", slack.fake.response_url("o2"))))
     assert wait_for_response(slack.fake, "o2").args["text"].startswith("予約しました")

@@ -140,7 +140,7 @@ def test_channel_mention_answers_in_the_reply_chain_with_its_own_session(teams: 
     assert teams.send(activity) == 202
     (reply,) = teams.fake.messages(thread)
     assert reply.activity_id == activity["id"]  # POST …/activities/{replyToId}
-    assert "予約状況" in card_text(reply.cards[0])
+    assert "空き状況" in card_text(reply.cards[0])
 
 
 def test_a_taken_slot_offers_alternatives_and_book_this_books_one(teams: Teams) -> None:
@@ -199,7 +199,9 @@ def test_only_the_owner_may_cancel_and_the_card_refreshes_in_place(teams: Teams)
     done = post(teams.served.url, owner.press("cancel", data)).json()
     assert done["type"] == "application/vnd.microsoft.card.adaptive"
     text = card_text(done["value"])
-    assert "取り消しました" in text and "今後の予約はありません" in text  # my bookings, refreshed
+    assert (
+        "キャンセルしました" in text and "今後の予約はありません" in text
+    )  # my bookings, refreshed
     assert active_reservations(teams.engine) == []
 
 
