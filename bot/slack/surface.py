@@ -37,9 +37,26 @@ def schedule_blocks(desk: Desk, room_text: str, lang: str) -> Blocks:
 
 
 def my_bookings_blocks(desk: Desk, user: str, lang: str) -> Blocks:
-    """/mybookings: upcoming reservations with Cancel buttons."""
+    """/mybookings: upcoming reservations with Cancel buttons, and the calendar link."""
     mine = desk.upcoming(actor(user))
-    return blocks.my_bookings(mine, desk.rooms(), desk.policy.tz, lang)
+    return blocks.my_bookings(
+        mine, desk.rooms(), desk.policy.tz, lang, calendar_blocks(desk, user, lang)
+    )
+
+
+def calendar_blocks(desk: Desk, user: str, lang: str) -> Blocks:
+    """The person's calendar link (nothing when feeds are not offered)."""
+    if desk.calendar is None:
+        return []
+    return blocks.calendar_link(desk.calendar_link(actor(user)), lang)
+
+
+def calendar_action(desk: Desk, user: str, change: str, lang: str) -> str:
+    """New link or Turn off: what to tell the person."""
+    url = desk.calendar_link(actor(user), change)
+    if change == "revoke" or url is None:
+        return t("calendar_revoked", lang)
+    return t("calendar_rotated", lang, url=url)
 
 
 def rooms_blocks(desk: Desk, lang: str) -> Blocks:
@@ -149,5 +166,8 @@ def submit_modal(
 def publish_home(client: WebClient, desk: Desk, user: str, lang: str) -> None:
     """Render and publish a user's App Home."""
     mine = desk.upcoming(actor(user))
-    view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), desk.policy.tz, lang)
+    extra = calendar_blocks(desk, user, lang)
+    view = blocks.home(
+        mine, desk.schedule(), desk.rooms(), desk.today(), desk.policy.tz, lang, extra
+    )
     client.views_publish(user_id=user, view=view)
