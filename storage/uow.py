@@ -200,11 +200,12 @@ class SqlReservationRepository:
         owner_id: str | None = None,
     ) -> str:
         changed = func.coalesce(ReservationRow.updated_at, ReservationRow.created_at)
-        query = select(func.count(), func.max(ReservationRow.id), func.max(changed)).where(
-            self._feed_rows(since, cancelled_since, room_id, owner_id)
-        )
-        count, last_id, last_change = self.session.execute(query).one()
-        return f"{count}:{last_id}:{last_change}"
+        revisions = func.coalesce(func.sum(ReservationRow.sequence), 0)
+        query = select(
+            func.count(), func.max(ReservationRow.id), func.max(changed), revisions
+        ).where(self._feed_rows(since, cancelled_since, room_id, owner_id))
+        count, last_id, last_change, revision = self.session.execute(query).one()
+        return f"{count}:{last_id}:{last_change}:{revision}"
 
     def claim_due_reminders(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
         """Lock unhandled reservations starting within the lead time; skip rows locked elsewhere.

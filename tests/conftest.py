@@ -79,12 +79,19 @@ def redis_url() -> str:
     return url
 
 
+CALENDAR_TABLES = ("calendar_outbox", "calendar_links", "calendar_cursors", "feed_tokens")
+
+
 def reset(engine: Engine) -> None:
     """Empty the tables and load the example rooms."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE reservations, rooms RESTART IDENTITY CASCADE"))
+            connection.execute(
+                text("TRUNCATE reservations, rooms, feed_tokens RESTART IDENTITY CASCADE")
+            )
         else:
+            for table in CALENDAR_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
             connection.execute(text("DELETE FROM reservations"))
             connection.execute(text("DELETE FROM rooms"))
     sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))

@@ -16,6 +16,7 @@ from booking.calendar import CalendarEvent, ExternalEvent
 
 DECLINED = "X-ROOMBOT-DECLINED"
 PREFIX = "[辞退 Declined] "
+SEPARATOR = "―― 会議室ボット / room bot ――"
 
 
 def _master(cal: icalendar.Calendar) -> icalendar.Event | None:
@@ -92,21 +93,23 @@ def decline(data: bytes | str, reason: str) -> bytes:
     _undecline(event)
     _replace(event, "SUMMARY", PREFIX + str(event.get("SUMMARY", "")))
     old = str(event.get("DESCRIPTION", ""))
-    _replace(event, "DESCRIPTION", f"{reason}\n\n{old}".rstrip())
+    _replace(event, "DESCRIPTION", f"{reason}\n{SEPARATOR}\n{old}".rstrip())
     _replace(event, "STATUS", "CANCELLED")
-    _replace(event, DECLINED, reason)
+    _replace(event, DECLINED, "TRUE")
     _bump(event)
     return bytes(cal.to_ical())
 
 
 def _undecline(event: icalendar.Event) -> None:
     """Take the bot's decline marks off an event."""
-    reason = event.pop(DECLINED, None)
-    if reason is None:
+    if event.pop(DECLINED, None) is None:
         return
     _replace(event, "SUMMARY", str(event.get("SUMMARY", "")).removeprefix(PREFIX))
     old = str(event.get("DESCRIPTION", ""))
-    _replace(event, "DESCRIPTION", old.removeprefix(str(reason)).lstrip("\n"))
+    kept = old.split(SEPARATOR, 1)[1].lstrip("\n") if SEPARATOR in old else old
+    event.pop("DESCRIPTION", None)
+    if kept:
+        event.add("DESCRIPTION", kept)
 
 
 def accept(data: bytes | str, shown: CalendarEvent, tz: ZoneInfo) -> bytes:

@@ -112,7 +112,9 @@ class FakeReservationRepository:
     ) -> str:
         rows = self.for_feed(since, cancelled_since, room_id=room_id, owner_id=owner_id)
         changes = [r.updated_at or r.created_at for r in rows if r.updated_at or r.created_at]
-        return f"{len(rows)}:{max((r.id or 0 for r in rows), default=None)}:{max(changes, default=None)}"
+        last = max((r.id or 0 for r in rows), default=None)
+        revision = sum(r.sequence for r in rows)
+        return f"{len(rows)}:{last}:{max(changes, default=None)}:{revision}"
 
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""

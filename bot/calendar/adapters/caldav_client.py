@@ -171,7 +171,7 @@ class CalDavCalendars:
         """Compare the calendar's ETags with the ones seen last time."""
         known: dict[str, str] = json.loads(cursor[len("etags:") :]) if cursor else {}
         url = self.calendar_url(room)
-        reply = self.client.propfind(url, props=[dav.GetEtag()], depth=1)
+        reply = self.client.propfind(url, props=["getetag"], depth=1)
         listed = reply.expand_simple_props([dav.GetEtag()])
         etags = {
             _name(href): str(props.get(dav.GetEtag.tag) or "")
