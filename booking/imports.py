@@ -95,7 +95,8 @@ def _book_or_move(
         outcome = "moved"
     else:
         title = event.summary.strip()[:200]
-        made = services.book(uow, policy, room.id, slot, owner_for(event), now, title, SOURCE)
+        owner = owner_for(event)
+        made = services.book(uow, policy, room.id, slot, owner, now, title, SOURCE, calendar=False)
         outcome = "booked"
     if event.declined_by_bot:  # it carries our decline: put the accepted state back
         services.record_change(uow, None, made, now)

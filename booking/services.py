@@ -63,8 +63,12 @@ def book(
     now: datetime,
     title: str,
     source: str,
+    calendar: bool = True,
 ) -> Reservation:
-    """Add a reservation (and its calendar outbox entry) inside an open unit of work."""
+    """Add a reservation (and its calendar outbox entry) inside an open unit of work.
+
+    `calendar=False` for a reservation the room's calendar already shows (pulled from it).
+    """
     slot = requested.in_utc()
     found = resolve_room(uow, room)
     policy.validate(slot, now)
@@ -81,7 +85,8 @@ def book(
     except SlotTaken:  # lost a race the database settled: name the room all the same
         uow.record("conflict", room_id=found.id, source=source)
         raise SlotTaken(found.id, room_name=found.name, room_name_en=found.label("en")) from None
-    record_change(uow, None, saved, now)
+    if calendar:
+        record_change(uow, None, saved, now)
     return saved
 
 

@@ -77,7 +77,7 @@ def my_bookings(
     room_for = MAX_MESSAGE_BLOCKS - 1 - len(extra)
     return [
         {"type": "header", "text": plain(t("my_title", lang))},
-        *reservation_list(reservations[: room_for - 1], rooms, tz, lang),
+        *reservation_list(reservations[:room_for], rooms, tz, lang),
         *extra,
     ]
 

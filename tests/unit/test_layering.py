@@ -12,16 +12,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = ("booking", "storage", "bot", "health")
+CALENDAR_LIBS = ("caldav", "icalendar", "niquests", "recurring_ical_events")
 THIRD_PARTY_BANNED = {
     "booking": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis", "alembic",
-                "psycopg2", "requests", "httpx", "apscheduler", "aiohttp", "microsoft_agents"),
-    "storage": ("flask", "slack_bolt", "slack_sdk", "openai", "aiohttp", "microsoft_agents"),
+                "psycopg2", "requests", "httpx", "apscheduler", "aiohttp", "microsoft_agents",
+                *CALENDAR_LIBS),
+    "storage": ("flask", "slack_bolt", "slack_sdk", "openai", "aiohttp", "microsoft_agents",
+                *CALENDAR_LIBS),
     "bot/conversation": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis",
-                         "aiohttp", "microsoft_agents", "werkzeug"),
+                         "aiohttp", "microsoft_agents", "werkzeug", *CALENDAR_LIBS),
     "bot/reminders": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis"),
-    "bot/slack": ("sqlalchemy", "redis", "openai", "aiohttp", "microsoft_agents"),
-    "bot/api": ("redis", "openai", "slack_bolt", "slack_sdk"),  # sqlalchemy.exc: 503 on outages
+    "bot/slack": ("sqlalchemy", "redis", "openai", "aiohttp", "microsoft_agents", *CALENDAR_LIBS),
+    "bot/api": ("redis", "openai", "slack_bolt", "slack_sdk", *CALENDAR_LIBS),  # sqlalchemy.exc: 503 on outages
+    "bot/calendar": ("sqlalchemy", "slack_bolt", "slack_sdk", "openai", "redis", "aiohttp",
+                     "microsoft_agents", "alembic", "psycopg2"),
 }  # fmt: skip
+# Only the adapter speaks CalDAV; the jobs and feeds work through booking's CalendarPort.
+for _name in ("push", "pull", "feeds", "http", "ical", "foreign"):
+    THIRD_PARTY_BANNED[f"bot/calendar/{_name}.py"] = ("caldav", "niquests", "requests")
 # Which first-party modules a place may import (by dotted prefix).
 MAY_IMPORT = {
     "booking": ("booking",),
@@ -31,6 +39,7 @@ MAY_IMPORT = {
     "bot/reminders": ("booking", "bot.reminders"),
     "bot/slack": ("booking", "bot.conversation", "bot.slack"),
     "bot/api": ("booking", "bot.conversation", "bot.api"),
+    "bot/calendar": ("booking", "bot.calendar"),
 }
 # Within a place: lower modules never import the ones above them.
 NEVER = {
@@ -44,6 +53,8 @@ NEVER = {
 CORE_INSIDES = ("bot.conversation.model", "bot.conversation.offline", "bot.openai_model")
 for _surface in ("bot/slack", "bot/api", "bot/cli.py"):
     NEVER[_surface] = CORE_INSIDES  # surfaces reach the core's entry, never its model or parser
+for _name in ("push", "pull", "feeds", "http", "ical", "foreign"):
+    NEVER[f"bot/calendar/{_name}.py"] = ("bot.calendar.adapters",)
 LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client")
 for _name in LOWER_SLACK:
     NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")

@@ -164,3 +164,31 @@ def test_admin_users_comma_or_space_separated() -> None:
 )
 def test_normalise_url(url: str, expected: str) -> None:
     assert normalise_url(url) == expected
+
+
+def test_calendar_settings() -> None:
+    settings = load()
+    assert (settings.caldav_url, settings.ical_room_feeds) == (None, "public")
+    assert not settings.caldav_enabled and settings.public_url == "http://localhost:8000"
+    on = load(CALDAV_URL="https://dav.example.jp/", CALDAV_USERNAME="bot", CALDAV_PASSWORD="pw",
+              ICAL_ROOM_FEEDS="Token", PUBLIC_URL="https://rooms.example.jp")  # fmt: skip
+    assert on.caldav_enabled and on.ical_room_feeds == "token"
+    assert on.public_url == "https://rooms.example.jp"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ICAL_ROOM_FEEDS": "private"}, "ICAL_ROOM_FEEDS"),
+        ({"CALDAV_URL": "https://dav.example.jp/"}, "CALDAV_USERNAME"),
+        ({"CALDAV_URL": "https://d/", "CALDAV_USERNAME": "bot"}, "CALDAV_PASSWORD"),
+        (
+            {"CALDAV_URL": "dav.example.jp", "CALDAV_USERNAME": "b", "CALDAV_PASSWORD": "p"},
+            "CALDAV_URL",
+        ),
+        ({"PUBLIC_URL": "rooms.example.jp"}, "PUBLIC_URL"),
+    ],
+)
+def test_bad_calendar_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load(**env)
