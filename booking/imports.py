@@ -53,8 +53,9 @@ def _settle(
 ) -> str:
     """Decide what one external event means for its reservation."""
     held = _held(uow, room, link)
-    if event.end is not None and event.end <= now:
-        return "past"
+    started = event.start is not None and event.start <= now
+    if (event.end is not None and event.end <= now) or (started and held is None):
+        return "past"  # history (e.g. on the first pull of a calendar) is left as it is
     if event.cancelled and not event.declined_by_bot:
         if held is not None:
             uow.reservations.save(held.cancelled(by=held.owner_id, at=now))

@@ -53,9 +53,19 @@ class PushTask:
     attempts: int = 0
 
 
-def claim_next(uow: AbstractUnitOfWork, now: datetime, lease: timedelta = LEASE) -> PushTask | None:
-    """Lease the oldest due entry (and the pending ones it makes redundant); what to send."""
+def claim_next(
+    uow: AbstractUnitOfWork,
+    now: datetime,
+    lease: timedelta = LEASE,
+    done: PushTask | None = None,
+) -> PushTask | None:
+    """Lease the oldest due entry (and the pending ones it makes redundant); what to send.
+
+    `done`: a task just delivered, marked done in the same transaction (one commit per task).
+    """
     with uow:
+        if done is not None:
+            uow.outbox.done(done.entry_ids, now)
         while (entry := uow.outbox.next_due(now)) is not None:
             group = uow.outbox.same_target(entry)
             ids = [e.id for e in group if e.id is not None]

@@ -36,21 +36,23 @@ class Pusher:
 
     def drain(self, now: datetime) -> int:
         """Push due tasks until none is left, the batch is done or the server is down."""
-        pushed = 0
+        pushed, sent = 0, None
         for _ in range(self.batch):
-            task = outbox.claim_next(self.uow(), now, self.lease)
+            task = outbox.claim_next(self.uow(), now, self.lease, done=sent)
+            sent = None
             if task is None:
-                break
+                return pushed
             try:
                 self.send(task)
             except CalendarUnavailable as exc:
                 self._retry(task, now, str(exc))
-                break  # the next tick tries again; no point hammering a dead server
+                return pushed  # the next tick tries again; no point hammering a dead server
             except CalendarRejected as exc:
                 self._retry(task, now, str(exc))
                 continue
-            outbox.finish(self.uow(), task, now)
-            pushed += 1
+            sent, pushed = task, pushed + 1
+        if sent is not None:
+            outbox.finish(self.uow(), sent, now)
         return pushed
 
     def send(self, task: PushTask) -> None:

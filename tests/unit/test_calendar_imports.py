@@ -60,6 +60,10 @@ def test_rules_apply_to_calendar_events_too() -> None:
     assert "終日" in declines(uow)[2]
     assert settle(uow, replace(EVENT, href="p.ics", start=jst(8, day=NOW.date()),
                                end=jst(9, day=NOW.date()))) == "past"  # fmt: skip
+    under_way = replace(
+        EVENT, href="u.ics", start=jst(9, day=NOW.date()), end=jst(11, day=NOW.date())
+    )
+    assert settle(uow, under_way) == "past"  # not declined: it began before the bot saw it
     assert active(uow) == []
 
 
