@@ -5,6 +5,8 @@ Fields are the domain's names (room, date, start, end, id); each surface maps th
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class BookingError(Exception):
     """Base class of every error the booking domain raises on purpose."""
@@ -120,3 +122,22 @@ class AlreadyCancelled(BookingError):
             f"予約#{reservation_id}はすでにキャンセルされています。",
         )
         self.reservation_id = reservation_id
+
+
+class UnsupportedEvent(BookingError):
+    """A calendar event the bot cannot turn into a reservation (all-day, recurring, no times)."""
+
+    code = "unsupported_event"
+    field = "start"
+    TEXTS: ClassVar[dict[str, tuple[str, str]]] = {
+        "all_day": ("All-day events cannot book a room.", "終日の予定では会議室を予約できません。"),
+        "recurring": (
+            "Repeating events cannot book a room here; book each date.",
+            "繰り返しの予定では会議室を予約できません。日付ごとに予約してください。",
+        ),
+    }
+
+    def __init__(self, kind: str):
+        en, ja = self.TEXTS.get(kind, self.TEXTS["all_day"])
+        super().__init__(en, ja)
+        self.kind = kind

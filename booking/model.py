@@ -51,6 +51,9 @@ class Room:
     equipment: tuple[str, ...] = ()
     floor: str | None = None
     name_en: str | None = None
+    calendar: str | None = (
+        None  # the room's CalDAV calendar (rooms.yml `calendar:`), if not the default
+    )
 
     def label(self, lang: str) -> str:
         """The name to show in a language: the English name for 'en' when there is one."""
@@ -85,6 +88,8 @@ class Reservation:
     reminded_at: datetime | None = None
     checked_in_at: datetime | None = None
     party_size: int | None = None
+    sequence: int = 0  # grows with every change a calendar shows (iCalendar SEQUENCE)
+    updated_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
@@ -97,10 +102,13 @@ class Reservation:
         return self.slot.end
 
     def cancelled(self, by: str, at: datetime) -> Reservation:
-        """A copy of this reservation marked cancelled."""
-        return replace(self, active=False, cancelled_at=at, cancelled_by=by)
+        """A copy of this reservation marked cancelled (a new revision for calendars)."""
+        return replace(
+            self, active=False, cancelled_at=at, cancelled_by=by,
+            sequence=self.sequence + 1, updated_at=at,
+        )  # fmt: skip
 
-    def moved(self, room_id: str, slot: TimeSlot) -> Reservation:
+    def moved(self, room_id: str, slot: TimeSlot, at: datetime | None = None) -> Reservation:
         """A copy in another room or slot; a new start time needs a new reminder."""
         new_start = slot.start != self.slot.start
         return replace(
@@ -109,6 +117,8 @@ class Reservation:
             slot=slot,
             reminded_at=None if new_start else self.reminded_at,
             checked_in_at=None if new_start else self.checked_in_at,
+            sequence=self.sequence + 1,
+            updated_at=at or self.updated_at,
         )
 
     def reminder_due(self, now: datetime, lead: timedelta) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
+from booking.calendar import CalendarLink, FeedToken, OutboxEntry
 from booking.model import BoardToken, Reservation, Room
 from booking.usage import Held, Outcomes
 
@@ -67,6 +68,29 @@ class ReservationRepository(Protocol):
         how many, how many were checked in, how many were released as no-shows."""
         ...
 
+    def for_feed(
+        self,
+        since: datetime,
+        cancelled_since: datetime,
+        *,
+        room_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> list[Reservation]:
+        """One room's or one owner's reservations starting from `since` (active, or cancelled
+        after `cancelled_since`), ordered by start."""
+        ...
+
+    def feed_version(
+        self,
+        since: datetime,
+        cancelled_since: datetime,
+        *,
+        room_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> str:
+        """A value that changes whenever `for_feed` with the same arguments would."""
+        ...
+
 
 class BoardTokenRepository(Protocol):
     """Door boards' tokens (hashes only)."""
@@ -92,6 +116,90 @@ class BoardTokenRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    """Pending calendar writes (the outbox), written in the reservation's transaction."""
+
+    def add(self, entry: OutboxEntry) -> None:
+        """Record a pending write."""
+        ...
+
+    def next_due(self, now: datetime) -> OutboxEntry | None:
+        """Lock the oldest entry that is neither done, leased nor waiting for a retry."""
+        ...
+
+    def same_target(self, entry: OutboxEntry) -> list[OutboxEntry]:
+        """The undone entries with the same target (reservation or event) up to this one."""
+        ...
+
+    def lease(self, ids: list[int], until: datetime) -> None:
+        """Keep other drainers off these entries until the given time."""
+        ...
+
+    def done(self, ids: list[int], now: datetime) -> None:
+        """Mark entries delivered."""
+        ...
+
+    def failed(self, ids: list[int], attempts: int, retry_at: datetime, error: str) -> None:
+        """Release entries for a retry at the given time."""
+        ...
+
+    def pending(self) -> int:
+        """How many entries wait to be delivered."""
+        ...
+
+    def prune(self, before: datetime) -> int:
+        """Delete delivered entries older than the given time; how many."""
+        ...
+
+
+class CalendarLinkRepository(Protocol):
+    """External events seen in room calendars, and each calendar's sync cursor."""
+
+    def get(self, room_id: str, href: str) -> CalendarLink | None:
+        """The link of one event of a room's calendar."""
+        ...
+
+    def for_reservation(self, reservation_id: int) -> CalendarLink | None:
+        """The external event a reservation came from, if any."""
+        ...
+
+    def in_room(self, room_id: str) -> list[CalendarLink]:
+        """Every link of a room's calendar."""
+        ...
+
+    def save(self, link: CalendarLink) -> None:
+        """Insert or update a link."""
+        ...
+
+    def delete(self, room_id: str, href: str) -> None:
+        """Forget a link (its event is gone)."""
+        ...
+
+    def cursor(self, room_id: str) -> str | None:
+        """Where the last pull of the room's calendar stopped."""
+        ...
+
+    def set_cursor(self, room_id: str, cursor: str | None, now: datetime) -> None:
+        """Remember where the pull stopped (None: list everything next time)."""
+        ...
+
+
+class FeedTokenRepository(Protocol):
+    """People's calendar-feed tokens, stored hashed."""
+
+    def get(self, owner_id: str) -> FeedToken | None:
+        """The owner's token record."""
+        ...
+
+    def save(self, token: FeedToken) -> None:
+        """Insert or update the owner's record."""
+        ...
+
+    def owner_of(self, token_hash: str) -> str | None:
+        """The owner whose live token has this hash."""
+        ...
+
+
 class JobRunRepository(Protocol):
     """Which once-per-key jobs (the daily digest) have run."""
 
@@ -114,6 +222,9 @@ class AbstractUnitOfWork(abc.ABC):
     reservations: ReservationRepository
     job_runs: JobRunRepository
     board_tokens: BoardTokenRepository
+    outbox: OutboxRepository
+    calendar_links: CalendarLinkRepository
+    feed_tokens: FeedTokenRepository
     observer: Observer | None = None
 
     def record(self, event: str, **data: Any) -> None:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from booking.clock import at, day_bounds
 from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
+from booking.outbox import entries_for
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Period, Utilisation, compute
@@ -48,33 +49,59 @@ def create_reservation(
     party_size: int | None = None,
 ) -> Reservation:
     """Book a room for [start, end) if every rule allows it and nobody holds the slot."""
-    slot = TimeSlot(start, end).in_utc()
     with uow:
-        found = resolve_room(uow, room)
-        policy.validate(slot, now)
-        clash = uow.reservations.active_between(slot.start, slot.end, found.id)
-        if clash:
-            uow.record("conflict", room_id=found.id, source=source)
-            raise SlotTaken(found.id, clash[0].id, found.name, found.label("en"))
-        reservation = Reservation(
-            room_id=found.id,
-            owner_id=owner_id,
-            slot=slot,
-            title=title.strip(),
-            created_at=now,
-            source=source,
+        saved = book(
+            uow, policy, room, TimeSlot(start, end), owner_id, now, title, source,
             party_size=party_size,
-        )
-        try:
-            saved = uow.reservations.add(reservation)
-        except SlotTaken:  # lost a race the database settled: name the room all the same
-            uow.record("conflict", room_id=found.id, source=source)
-            raise SlotTaken(
-                found.id, room_name=found.name, room_name_en=found.label("en")
-            ) from None
+        )  # fmt: skip
         uow.commit()
-        uow.record("booked", room_id=found.id, source=source)
+        uow.record("booked", room_id=saved.room_id, source=source)
     return saved
+
+
+def book(
+    uow: AbstractUnitOfWork,
+    policy: Policy,
+    room: str,
+    requested: TimeSlot,
+    owner_id: str,
+    now: datetime,
+    title: str,
+    source: str,
+    calendar: bool = True,
+    party_size: int | None = None,
+) -> Reservation:
+    """Add a reservation (and its calendar outbox entry) inside an open unit of work.
+
+    `calendar=False` for a reservation the room's calendar already shows (pulled from it).
+    """
+    slot = requested.in_utc()
+    found = resolve_room(uow, room)
+    policy.validate(slot, now)
+    clash = uow.reservations.active_between(slot.start, slot.end, found.id)
+    if clash:
+        uow.record("conflict", room_id=found.id, source=source)
+        raise SlotTaken(found.id, clash[0].id, found.name, found.label("en"))
+    reservation = Reservation(
+        room_id=found.id, owner_id=owner_id, slot=slot, title=title.strip(),
+        created_at=now, source=source, party_size=party_size,
+    )  # fmt: skip
+    try:
+        saved = uow.reservations.add(reservation)
+    except SlotTaken:  # lost a race the database settled: name the room all the same
+        uow.record("conflict", room_id=found.id, source=source)
+        raise SlotTaken(found.id, room_name=found.name, room_name_en=found.label("en")) from None
+    if calendar:
+        record_change(uow, None, saved, now)
+    return saved
+
+
+def record_change(
+    uow: AbstractUnitOfWork, before: Reservation | None, after: Reservation, now: datetime
+) -> None:
+    """Queue the calendar writes of a change in the same transaction as the change itself."""
+    for entry in entries_for(before, after, now):
+        uow.outbox.add(entry)
 
 
 def cancel_reservation(
@@ -87,7 +114,7 @@ def cancel_reservation(
 ) -> Reservation:
     """Cancel a reservation; only its owner or an admin may."""
     cancelled = _update_owned(
-        uow, reservation_id, actor_id, admins, lambda r: r.cancelled(by=actor_id, at=now)
+        uow, reservation_id, actor_id, admins, lambda r: r.cancelled(by=actor_id, at=now), now
     )
     uow.record("cancelled", room_id=cancelled.room_id)
     return cancelled
@@ -110,19 +137,34 @@ def change_reservation(
         current = _owned_active(uow, reservation_id, actor_id, admins)
         target = resolve_room(uow, room) if room else None
         room_id = target.id if target else current.room_id
-        slot = TimeSlot(start or current.start, end or current.end).in_utc()
-        policy.validate(slot, now)
-        clash = [
-            r for r in uow.reservations.active_between(slot.start, slot.end, room_id)
-            if r.id != current.id
-        ]  # fmt: skip
-        if clash:
-            named = target or uow.rooms.get(room_id)
-            en = named.label("en") if named else ""
-            raise SlotTaken(room_id, clash[0].id, named.name if named else "", en)
-        moved = current.moved(room_id, slot)
-        uow.reservations.save(moved)
+        slot = TimeSlot(start or current.start, end or current.end)
+        moved = move(uow, policy, current, room_id, slot, now)
+        record_change(uow, current, moved, now)
         uow.commit()
+    return moved
+
+
+def move(
+    uow: AbstractUnitOfWork,
+    policy: Policy,
+    current: Reservation,
+    room_id: str,
+    requested: TimeSlot,
+    now: datetime,
+) -> Reservation:
+    """Move a reservation inside an open unit of work, under the rules for a new one."""
+    slot = requested.in_utc()
+    policy.validate(slot, now)
+    clash = [
+        r for r in uow.reservations.active_between(slot.start, slot.end, room_id)
+        if r.id != current.id
+    ]  # fmt: skip
+    if clash:
+        named = uow.rooms.get(room_id)
+        en = named.label("en") if named else ""
+        raise SlotTaken(room_id, clash[0].id, named.name if named else "", en)
+    moved = current.moved(room_id, slot, now)
+    uow.reservations.save(moved)
     return moved
 
 
@@ -147,11 +189,18 @@ def _update_owned(
     actor_id: str,
     admins: Iterable[str],
     change: Callable[[Reservation], Reservation],
+    calendar_at: datetime | None = None,
 ) -> Reservation:
-    """Apply a change to an active reservation the actor owns (or may administer), and commit."""
+    """Apply a change to an active reservation the actor owns (or may administer), and commit.
+
+    With `calendar_at`, the change shows in calendars: it is queued for them at that instant.
+    """
     with uow:
-        updated = change(_owned_active(uow, reservation_id, actor_id, admins))
+        current = _owned_active(uow, reservation_id, actor_id, admins)
+        updated = change(current)
         uow.reservations.save(updated)
+        if calendar_at is not None:
+            record_change(uow, current, updated, calendar_at)
         uow.commit()
     return updated
 
@@ -278,6 +327,7 @@ def release_next_no_show(
             return None
         released = claimed[0].cancelled(by=NO_SHOW, at=now)
         uow.reservations.save(released)
+        record_change(uow, claimed[0], released, now)
         uow.commit()
         return released
 

@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
         command=cmd_rooms_sync
     )
     add_board_commands(sub)
+    calendar_commands(sub)
     return root
 
 
@@ -138,6 +139,23 @@ def cmd_board_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def calendar_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`calendar push | pull | link | room-link`: run the sync once, show or change feed links."""
+    cal = sub.add_parser("calendar", help="calendar sync and feed links").add_subparsers(
+        required=True, metavar="action"
+    )
+    cal.add_parser("push", help="push the calendar outbox once").set_defaults(command=cmd_cal_push)
+    cal.add_parser("pull", help="pull every room calendar once").set_defaults(command=cmd_cal_pull)
+    link = cal.add_parser("link", help="a person's feed URL (--rotate: new one; --revoke: off)")
+    link.add_argument("--user", required=True, help="identity, e.g. slack:U123 or a Slack id")
+    link.add_argument("--rotate", action="store_true")
+    link.add_argument("--revoke", action="store_true")
+    link.set_defaults(command=cmd_cal_link)
+    room = cal.add_parser("room-link", help="a room's feed URL")
+    room.add_argument("room")
+    room.set_defaults(command=cmd_cal_room_link)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Replace this process with gunicorn serving bot.wsgi:app."""
     settings.check_production()
@@ -188,9 +206,10 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.container import build
 
-    if not settings.slack_bot_token and not settings.teams_enabled:
+    if not (settings.slack_bot_token or settings.teams_enabled or settings.caldav_url):
         raise ConfigError(
-            "SLACK_BOT_TOKEN (or TEAMS_APP_ID) is required for the scheduler (it sends reminders)"
+            "SLACK_BOT_TOKEN, TEAMS_APP_ID or CALDAV_URL is required for the scheduler (it sends"
+            " reminders and syncs calendars)"
         )
     if settings.teams_enabled:
         settings.check_teams()
@@ -295,4 +314,52 @@ def cmd_rooms_sync(args: argparse.Namespace, settings: Settings) -> int:
         f"rooms synced from {settings.rooms_file}: {result.added} added, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.retired} retired"
     )
+    return 0
+
+
+def _calendar_container(settings: Settings) -> Any:
+    """The container, refusing to run the sync without CALDAV_URL."""
+    from bot.container import build
+
+    if not settings.caldav_url:
+        raise ConfigError("CALDAV_URL is required for the calendar sync")
+    return build(settings)
+
+
+def cmd_cal_push(args: argparse.Namespace, settings: Settings) -> int:
+    """Push pending calendar changes once (the scheduler does this every poll)."""
+    c = _calendar_container(settings)
+    pushed = dict(c.calendar_jobs())["calendar_push"](c.clock())
+    print(f"pushed {pushed} calendar change(s)")
+    return 0
+
+
+def cmd_cal_pull(args: argparse.Namespace, settings: Settings) -> int:
+    """Pull every room calendar once."""
+    c = _calendar_container(settings)
+    outcomes = dict(c.calendar_jobs())["calendar_pull"](c.clock())
+    print("pulled: " + (", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "no changes"))
+    return 0
+
+
+def cmd_cal_link(args: argparse.Namespace, settings: Settings) -> int:
+    """Show, rotate or revoke a person's feed link."""
+    from booking.identity import parse
+    from bot.container import build
+
+    feeds, owner = build(settings).feeds, parse(args.user, "slack")
+    if args.revoke:
+        feeds.revoke(owner)
+        print(f"calendar feed of {owner} turned off")
+        return 0
+    url = feeds.rotate(owner) if args.rotate else feeds.user_link(owner)
+    print(url or f"calendar feed of {owner} is off (use --rotate to turn it on)")
+    return 0
+
+
+def cmd_cal_room_link(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a room's feed URL."""
+    from bot.container import build
+
+    print(build(settings).feeds.room_link(args.room))
     return 0

@@ -14,11 +14,15 @@ from sqlalchemy import Engine, text
 
 from booking.policy import Policy
 from bot import metrics
+from bot.calendar.adapters.caldav_client import CalDavCalendars
+from bot.calendar.feeds import Feeds
+from bot.calendar.pull import Puller
+from bot.calendar.push import Pusher
 from bot.conversation.core import Conversation
 from bot.conversation.desk import Desk
 from bot.conversation.model.llm import ChatModel
 from bot.openai_model import OpenAIChatModel
-from bot.reminders.jobs import JobConfig, Jobs
+from bot.reminders.jobs import Job, JobConfig, Jobs
 from bot.reminders.scheduler import Lock, ReminderScheduler
 from bot.settings import Settings
 from bot.slack.client import web_client
@@ -93,7 +97,7 @@ class Container:
     @cached_property
     def desk(self) -> Desk:
         """Bookings for commands, buttons and forms."""
-        return Desk(self.uow, self.policy, self.clock, self.settings.admins)
+        return Desk(self.uow, self.policy, self.clock, self.settings.admins, self.feeds)
 
     @cached_property
     def slack_client(self) -> WebClient:
@@ -124,6 +128,31 @@ class Container:
             check_in_lead=timedelta(minutes=s.reminder_lead_minutes),
         )  # fmt: skip
 
+    @cached_property
+    def feeds(self) -> Feeds:
+        """The iCal feeds and the calendar links people are shown."""
+        s = self.settings
+        return Feeds(self.uow, self.clock, self.policy.tz, s.feed_secret, s.public_url,
+                     s.ical_room_feeds)  # fmt: skip
+
+    @cached_property
+    def calendars(self) -> CalDavCalendars | None:
+        """The CalDAV adapter, when CALDAV_URL is set (no request until first use)."""
+        s = self.settings
+        if not s.caldav_url:
+            return None
+        return CalDavCalendars(s.caldav_url, s.caldav_username or "", s.caldav_password or "",
+                               self.policy.tz)  # fmt: skip
+
+    def calendar_jobs(self) -> list[tuple[str, Job]]:
+        """Push the outbox, pull the room calendars, prune delivered entries (CalDAV only)."""
+        if self.calendars is None:
+            return []
+        pusher = Pusher(self.uow, self.calendars)
+        puller = Puller(self.uow, self.calendars, self.policy)
+        return [("calendar_push", pusher.drain), ("calendar_pull", puller.pull),
+                ("calendar_prune", pusher.prune)]  # fmt: skip
+
     def jobs(self, client: WebClient | None = None) -> Jobs:
         """The scheduled jobs, telling Slack owners through the client."""
         s, client = self.settings, client or self.slack_client
@@ -147,15 +176,17 @@ class Container:
     def scheduler(
         self, client: WebClient | None = None, lock: Lock | None = None
     ) -> ReminderScheduler:
-        """The reminder scheduler: every job, plus Slack's lost-reply apologies."""
-        client = client or self.slack_client
-        table = [
-            *self.jobs(client).table(),
-            (
-                "lost_replies",
-                lambda now: apologise_for_lost_replies(self.pending_replies, client, now),
-            ),
-        ]
+        """The scheduler: Slack's jobs (with a bot token) and the calendar sync (with CalDAV)."""
+        table = self.calendar_jobs()
+        if self.settings.slack_bot_token or client is not None:
+            slack = client or self.slack_client
+            table[:0] = [
+                *self.jobs(slack).table(),
+                (
+                    "lost_replies",
+                    lambda now: apologise_for_lost_replies(self.pending_replies, slack, now),
+                ),
+            ]
         poll = self.settings.scheduler_poll_seconds
         return ReminderScheduler(table, self.clock, self.policy.tz, poll, lock)
 

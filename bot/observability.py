@@ -73,7 +73,8 @@ class RedactingFormatter(logging.Formatter):
 def secrets_of(settings: Settings) -> list[str]:
     """The configured secret values, so they are redacted even without a known shape."""
     values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-              settings.openai_api_key, settings.secret_key, settings.api_token]  # fmt: skip
+              settings.openai_api_key, settings.secret_key, settings.api_token,
+              settings.caldav_password]  # fmt: skip
     for url in (settings.database_url, settings.redis_url or ""):
         match = re.search(r"://[^:/@]*:([^@/]+)@", url)
         values.append(match.group(1) if match else None)

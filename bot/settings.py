@@ -70,6 +70,21 @@ class Settings:
     teams_port: int = 3978
     teams_allow_anonymous: bool = False
     teams_openid_metadata: str | None = None
+    caldav_url: str | None = None
+    caldav_username: str | None = None
+    caldav_password: str | None = None
+    ical_room_feeds: str = "public"
+    public_url: str = "http://localhost:8000"
+
+    @property
+    def caldav_enabled(self) -> bool:
+        """True when the two-way CalDAV sync is configured (CALDAV_URL)."""
+        return bool(self.caldav_url)
+
+    @property
+    def feed_secret(self) -> str:
+        """The key feed tokens are derived from (SECRET_KEY; a fixed one in development)."""
+        return self.secret_key or "development-only"
 
     @property
     def is_development(self) -> bool:
@@ -257,6 +272,11 @@ def _parse(read: _Reader) -> Settings:
         teams_port=int(read.number("TEAMS_PORT", 3978, top=65535)),
         teams_allow_anonymous=read.flag("TEAMS_ALLOW_ANONYMOUS", False),
         teams_openid_metadata=read.text("TEAMS_OPENID_METADATA"),
+        caldav_url=read.text("CALDAV_URL"),
+        caldav_username=read.text("CALDAV_USERNAME"),
+        caldav_password=read.text("CALDAV_PASSWORD"),
+        ical_room_feeds=(read.text("ICAL_ROOM_FEEDS", "public") or "public").lower(),
+        public_url=read.text("PUBLIC_URL", "http://localhost:8000") or "http://localhost:8000",
     )
     _validate(settings)
     return settings
@@ -282,7 +302,27 @@ def _validate(settings: Settings) -> None:
         settings.policy()
     except ValueError as error:
         raise ConfigError(f"BUSINESS_HOURS is malformed: {error}") from None
+    _validate_calendars(settings)
     try:
         time.fromisoformat(settings.digest_time)
     except ValueError:
         raise ConfigError(f"DIGEST_TIME must be HH:MM, got {settings.digest_time!r}") from None
+
+
+def _validate_calendars(settings: Settings) -> None:
+    """ICAL_ROOM_FEEDS is public or token; CALDAV_URL needs an http(s) URL and a user."""
+    if settings.ical_room_feeds not in ("public", "token"):
+        raise ConfigError(
+            f"ICAL_ROOM_FEEDS must be public or token, got {settings.ical_room_feeds!r}"
+        )
+    if not settings.public_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"PUBLIC_URL must start with http:// or https://, got {settings.public_url!r}"
+        )
+    if settings.caldav_url is None:
+        return
+    if not settings.caldav_url.startswith(("http://", "https://")):
+        raise ConfigError("CALDAV_URL must start with http:// or https://")
+    for name in ("CALDAV_USERNAME", "CALDAV_PASSWORD"):
+        if not getattr(settings, name.lower()):
+            raise ConfigError(f"{name} is required when CALDAV_URL is set")

@@ -17,6 +17,7 @@ from bot.board.report import create_blueprint as report_blueprint
 from bot.board.security import AdminCheck
 from bot.board.views import BoardConfig
 from bot.board.views import create_blueprint as board_blueprint
+from bot.calendar.http import create_blueprint as ical_blueprint
 from bot.container import Container, build
 from bot.settings import Settings
 from bot.slack.http import create_blueprint as slack_blueprint
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(chat_blueprint(container.conversation, container.policy.tz, auth))
     app.register_blueprint(slack_blueprint(container.slack))
     register_boards(app, container)
+    app.register_blueprint(ical_blueprint(container.feeds))
     return app
 
 
@@ -74,7 +76,7 @@ def register_boards(app: Flask, container: Container) -> None:
 def start_background(app: Flask) -> None:
     """Start this worker's leader-elected scheduler (called by gunicorn after the fork)."""
     c: Container | None = getattr(app, "extensions", {}).get("roombot")
-    if c is None or not c.settings.scheduler_in_web or not c.settings.slack_bot_token:
+    if c is None or not c.settings.scheduler_in_web or not has_jobs(c):
         return
     scheduler = c.scheduler(lock=LeaderLock(c.engine))
     app.extensions["roombot_scheduler"] = scheduler
@@ -88,11 +90,20 @@ def stop_background(app: Flask) -> None:
         scheduler.stop()
 
 
+def has_jobs(c: Container) -> bool:
+    """Whether there is scheduled work: Slack reminders or the CalDAV sync."""
+    return bool(c.settings.slack_bot_token or c.settings.caldav_url)
+
+
 def scheduler_state(app: Flask) -> dict[str, object]:
     """This process's scheduler role for /health (it never fails readiness)."""
     scheduler = app.extensions.get("roombot_scheduler")
     if scheduler is None:
         c: Container = app.extensions["roombot"]
-        why = "SCHEDULER_IN_WEB is off" if not c.settings.scheduler_in_web else "no SLACK_BOT_TOKEN"
+        why = (
+            "SCHEDULER_IN_WEB is off"
+            if not c.settings.scheduler_in_web
+            else "no SLACK_BOT_TOKEN or CALDAV_URL"
+        )
         return {"role": "off", "reason": why}
     return scheduler.state()  # type: ignore[no-any-return]

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Run a command against throwaway PostgreSQL and Redis servers.
+"""Run a command against throwaway PostgreSQL, Redis and Radicale (CalDAV) servers.
 
 Usage: python scripts/test_services.py -- <command ...>
 
-Unless TEST_DATABASE_URL / TEST_REDIS_URL are set, this starts private PostgreSQL and
-Redis servers on free 127.0.0.1 ports (installing them with apt-get when missing), runs
-the command with TEST_DATABASE_URL, TEST_PG_BIN_DIR, TEST_REDIS_URL and
-TEST_REDIS_SERVER_BIN in its environment, then stops the servers and deletes their data.
+Unless TEST_DATABASE_URL / TEST_REDIS_URL / TEST_CALDAV_URL are set, this starts private
+PostgreSQL and Redis servers on free 127.0.0.1 ports (installing them with apt-get when
+missing) and a Radicale server (from requirements-dev.txt, see scripts/radicale_service.py),
+runs the command with TEST_DATABASE_URL, TEST_PG_BIN_DIR, TEST_REDIS_URL,
+TEST_REDIS_SERVER_BIN, TEST_CALDAV_URL, TEST_CALDAV_USERNAME and TEST_CALDAV_PASSWORD in its
+environment, then stops the servers and deletes their data.
 The browser tests' Chromium and Japanese fonts are installed the same way when missing
 (Debian's chromium and fonts-noto-cjk; TEST_CHROMIUM names another browser binary).
 """
@@ -14,6 +16,7 @@ The browser tests' Chromium and Japanese fonts are installed the same way when m
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import pwd
 import re
@@ -573,6 +576,42 @@ def provide_redis(stack: contextlib.ExitStack) -> dict[str, str]:
     return env
 
 
+# --- Radicale (CalDAV) ------------------------------------------------------------------------
+
+
+def _radicale_tools() -> Any:
+    """scripts/radicale_service.py, loaded by path (this file is also loaded by path)."""
+    path = Path(__file__).resolve().parent / "radicale_service.py"
+    spec = importlib.util.spec_from_file_location("roombot_radicale_service", path)
+    if spec is None or spec.loader is None:
+        raise ServiceError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def provide_radicale(stack: contextlib.ExitStack) -> dict[str, str]:
+    """Return CalDAV env vars, starting a throwaway Radicale unless TEST_CALDAV_URL is given."""
+    url = os.environ.get("TEST_CALDAV_URL")
+    if url:
+        say(f"CalDAV at {describe_url(url)} (from TEST_CALDAV_URL)")
+        return {}
+    tools = _radicale_tools()
+    server = tools.RadicaleServer()
+    stack.callback(server.remove)
+    try:
+        server.start()
+    except tools.RadicaleError as exc:
+        raise ServiceError(str(exc)) from None
+    say(f"Radicale on 127.0.0.1:{server.port} (throwaway)")
+    return {
+        "TEST_CALDAV_URL": server.url,
+        "TEST_CALDAV_USERNAME": tools.USERNAME,
+        "TEST_CALDAV_PASSWORD": server.password,
+    }
+
+
 # --- main ---------------------------------------------------------------------------------
 
 
@@ -585,7 +624,7 @@ def parse_command(argv: list[str]) -> list[str]:
 
 
 def provide_services(stack: contextlib.ExitStack) -> dict[str, str]:
-    """Make PostgreSQL and Redis available; return the environment for the command."""
+    """Make PostgreSQL, Redis and Radicale available; return the environment for the command."""
     need_pg = not os.environ.get("TEST_DATABASE_URL")
     need_redis = not os.environ.get("TEST_REDIS_URL")
     ensure_installed(need_pg, need_redis)
@@ -593,6 +632,7 @@ def provide_services(stack: contextlib.ExitStack) -> dict[str, str]:
     env.update(provide_postgres(stack))
     env.update(provide_redis(stack))
     env.update(provide_browser())
+    env.update(provide_radicale(stack))
     return env
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -61,6 +62,7 @@ class RoomRow(Base):
     floor: Mapped[str | None] = mapped_column(String(50), nullable=True)
     name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    calendar: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class ReservationRow(Base):
@@ -88,6 +90,8 @@ class ReservationRow(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     party_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class JobRunRow(Base):
@@ -143,3 +147,63 @@ class TeamsConversationRow(Base):
     personal: Mapped[bool] = mapped_column(Boolean, default=False)
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarOutboxRow(Base):
+    """A calendar write waiting to be pushed, written in the reservation change's transaction."""
+
+    __tablename__ = "calendar_outbox"
+    __table_args__ = (Index("ix_calendar_outbox_pending", "done_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(64))
+    reservation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    href: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class CalendarLinkRow(Base):
+    """An external event seen in a room's calendar and the reservation it became (if any)."""
+
+    __tablename__ = "calendar_links"
+
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    href: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(1000))
+    reservation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    state: Mapped[str] = mapped_column(String(20))
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CalendarCursorRow(Base):
+    """Where the last pull of a room's calendar stopped (a sync token, or the ETags seen)."""
+
+    __tablename__ = "calendar_cursors"
+
+    room_id: Mapped[str] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    cursor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedTokenRow(Base):
+    """A person's calendar-feed token: its SHA-256 only (NULL once revoked) and its version."""
+
+    __tablename__ = "feed_tokens"
+
+    owner_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -62,6 +62,7 @@ def _room(entry: Any, index: int) -> Room:
         equipment=tuple(str(e) for e in entry.get("equipment") or ()),
         floor=str(entry["floor"]) if entry.get("floor") is not None else None,
         name_en=str(entry["name_en"]) if entry.get("name_en") else None,
+        calendar=str(entry["calendar"]) if entry.get("calendar") else None,
     )
 
 
@@ -103,6 +104,7 @@ def _apply(row: RoomRow, room: Room) -> bool:
         "equipment": list(room.equipment),
         "floor": room.floor,
         "name_en": room.name_en,
+        "calendar": room.calendar,
         "retired": False,
     }
     changed = any(getattr(row, key, None) != value for key, value in values.items())

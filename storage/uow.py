@@ -17,6 +17,7 @@ from booking.ports import AbstractUnitOfWork
 from booking.usage import Held, Outcomes
 from storage import usage
 from storage.boards import SqlBoardTokens
+from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
 from storage.models import JobRunRow, ReservationRow, RoomRow
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
@@ -51,6 +52,7 @@ def room_from_row(row: RoomRow) -> Room:
         equipment=tuple(row.equipment or ()),
         floor=row.floor,
         name_en=row.name_en,
+        calendar=row.calendar,
     )
 
 
@@ -73,6 +75,8 @@ def reservation_from_row(row: Any) -> Reservation:
         reminded_at=row.reminded_at,
         checked_in_at=row.checked_in_at,
         party_size=row.party_size,
+        sequence=row.sequence or 0,
+        updated_at=row.updated_at,
     )
 
 
@@ -109,6 +113,8 @@ class SqlReservationRepository:
             created_at=reservation.created_at or datetime.now(UTC),
             checked_in_at=reservation.checked_in_at,
             party_size=reservation.party_size,
+            sequence=reservation.sequence,
+            updated_at=reservation.updated_at,
         )
         self.session.add(row)
         with overlap_as_slot_taken(reservation.room_id):
@@ -129,6 +135,7 @@ class SqlReservationRepository:
         row.active = reservation.active
         row.cancelled_at, row.cancelled_by = reservation.cancelled_at, reservation.cancelled_by
         row.reminded_at, row.checked_in_at = reservation.reminded_at, reservation.checked_in_at
+        row.sequence, row.updated_at = reservation.sequence, reservation.updated_at
         with overlap_as_slot_taken(reservation.room_id):
             self.session.flush()
 
@@ -162,6 +169,49 @@ class SqlReservationRepository:
             .limit(limit)
         )
         return [reservation_from_row(r) for r in self.session.scalars(query)]
+
+    def _feed_rows(
+        self, since: datetime, kept: datetime, room_id: str | None, owner_id: str | None
+    ) -> ColumnElement[bool]:
+        """A feed's rows: starting from since (the room-and-start index); active, or cancelled
+        after kept."""
+        shown = ReservationRow.active | (ReservationRow.cancelled_at >= kept)
+        where = and_(ReservationRow.start_at >= since, shown)
+        if room_id is not None:
+            where = and_(where, ReservationRow.room_id == room_id)
+        if owner_id is not None:
+            where = and_(where, ReservationRow.owner_id == owner_id)
+        return where
+
+    def for_feed(
+        self,
+        since: datetime,
+        cancelled_since: datetime,
+        *,
+        room_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> list[Reservation]:
+        where = self._feed_rows(since, cancelled_since, room_id, owner_id)
+        query = (
+            select(RESERVATIONS).where(where).order_by(ReservationRow.start_at, ReservationRow.id)
+        )
+        return [reservation_from_row(r) for r in self.session.execute(query)]
+
+    def feed_version(
+        self,
+        since: datetime,
+        cancelled_since: datetime,
+        *,
+        room_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> str:
+        changed = func.coalesce(ReservationRow.updated_at, ReservationRow.created_at)
+        revisions = func.coalesce(func.sum(ReservationRow.sequence), 0)
+        query = select(
+            func.count(), func.max(ReservationRow.id), func.max(changed), revisions
+        ).where(self._feed_rows(since, cancelled_since, room_id, owner_id))
+        count, last_id, last_change, revision = self.session.execute(query).one()
+        return f"{count}:{last_id}:{last_change}:{revision}"
 
     def claim_due_reminders(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
         """Lock unhandled reservations starting within the lead time; skip rows locked elsewhere.
@@ -237,6 +287,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.reservations = SqlReservationRepository(self.session)
         self.job_runs = SqlJobRuns(self.session)
         self.board_tokens = SqlBoardTokens(self.session)
+        self.outbox = SqlOutbox(self.session)
+        self.calendar_links = SqlCalendarLinks(self.session)
+        self.feed_tokens = SqlFeedTokens(self.session)
         return self
 
     def __exit__(self, *args: object) -> None:

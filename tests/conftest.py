@@ -79,16 +79,24 @@ def redis_url() -> str:
     return url
 
 
+CALENDAR_TABLES = ("calendar_outbox", "calendar_links", "calendar_cursors", "feed_tokens")
+
+
 def reset(engine: Engine) -> None:
     """Empty the tables (reservations, rooms, answer feedback, board tokens); load the rooms."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
-                text("TRUNCATE reservations, rooms, answer_feedback RESTART IDENTITY CASCADE")
+                text(
+                    "TRUNCATE reservations, rooms, answer_feedback, feed_tokens"
+                    " RESTART IDENTITY CASCADE"
+                )
             )
         else:
             connection.execute(text("DELETE FROM answer_feedback"))
             connection.execute(text("DELETE FROM board_tokens"))
+            for table in CALENDAR_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
             connection.execute(text("DELETE FROM reservations"))
             connection.execute(text("DELETE FROM rooms"))
     sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from booking import boards, services
 from booking.clock import at
@@ -34,6 +35,22 @@ class MissingFields(BookingError):
         super().__init__(text, text)
 
 
+class CalendarLinks(Protocol):
+    """A person's calendar-feed link (bot.calendar.feeds.Feeds): shown, rotated, turned off."""
+
+    def user_link(self, owner: str) -> str | None:
+        """The link (issued on first use); None when they turned it off."""
+        ...
+
+    def rotate(self, owner: str) -> str:
+        """A new link; the old one stops working."""
+        ...
+
+    def revoke(self, owner: str) -> None:
+        """Turn the link off."""
+        ...
+
+
 class Desk:
     """Bookings for commands and buttons, bound once to storage, the rules and the clock."""
 
@@ -43,8 +60,10 @@ class Desk:
         policy: Policy,
         clock: Clock,
         admins: frozenset[str] = frozenset(),
+        calendar: CalendarLinks | None = None,
     ):
         self.uow, self.policy, self.clock, self.admins = uow, policy, clock, admins
+        self.calendar = calendar
 
     def today(self) -> date:
         """Today's date in the office's zone."""
@@ -122,3 +141,14 @@ class Desk:
     def utilisation(self, period: Period) -> Utilisation:
         """The rooms' utilisation over whole local days."""
         return services.utilisation(self.uow(), self.policy, period=period)
+
+    def calendar_link(self, actor: str, change: str = "") -> str | None:
+        """The actor's calendar-feed link; change='rotate' makes a new one, 'revoke' turns it off."""
+        if self.calendar is None:
+            return None
+        if change == "rotate":
+            return self.calendar.rotate(actor)
+        if change == "revoke":
+            self.calendar.revoke(actor)
+            return None
+        return self.calendar.user_link(actor)

@@ -58,6 +58,30 @@ TEXTS: dict[str, dict[str, str]] = {
     "pick_room": {"ja": "会議室を選択", "en": "Choose a room"},
     "missing_field": {"ja": "入力してください。", "en": "Please fill this in."},
     "home_today": {"ja": "{day}の空き状況", "en": "Schedule for {day}"},
+    "calendar_link": {
+        "ja": "📅 *カレンダー連携*: 次のURLを Google カレンダー・Outlook・Apple カレンダーで購読すると、あなたの予約が表示されます（他の人には教えないでください）。\n{url}",
+        "en": "📅 *Calendar link*: subscribe to this URL in Google Calendar, Outlook or Apple Calendar to see your bookings there (keep it to yourself).\n{url}",
+    },
+    "calendar_off": {
+        "ja": "📅 カレンダー連携は停止しています。",
+        "en": "📅 Your calendar link is turned off.",
+    },
+    "calendar_rotate": {"ja": "新しいリンクを発行", "en": "New link"},
+    "calendar_turn_on": {"ja": "カレンダー連携を有効にする", "en": "Turn the calendar link on"},
+    "calendar_revoke": {"ja": "リンクを無効化", "en": "Turn the link off"},
+    "calendar_rotate_confirm": {
+        "ja": "今のリンクは使えなくなります。よろしいですか？",
+        "en": "The current link will stop working. Continue?",
+    },
+    "calendar_rotated": {
+        "ja": "新しいカレンダーのリンクです（古いリンクは無効になりました）:\n{url}",
+        "en": "Your new calendar link (the old one no longer works):\n{url}",
+    },
+    "calendar_revoked": {
+        "ja": "カレンダーのリンクを無効にしました。",
+        "en": "Your calendar link is turned off.",
+    },
+    "confirm_yes": {"ja": "はい", "en": "Yes"},
     "book_usage": {
         "ja": "使い方: `/book 会議室A 明日 14:00-15:00` または `/book 会議室A 明日 10時から1時間`（`/book` だけでフォームが開きます）",
         "en": "Usage: `/book Room A 14:00-15:00` or `/book A tomorrow 10:00 1h` (plain `/book` opens a form)",

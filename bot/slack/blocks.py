@@ -34,6 +34,8 @@ BOOK_MODAL = "book_modal"
 CHECK_IN_ACTION = "check_in"
 RELEASE_ACTION = "release_room"
 BOOK_ALTERNATIVE_ACTION = "book_alternative"
+CALENDAR_ROTATE_ACTION = "calendar_rotate"
+CALENDAR_REVOKE_ACTION = "calendar_revoke"
 MAX_ALTERNATIVES = 3
 
 
@@ -125,12 +127,42 @@ def my_bookings(
     tz: ZoneInfo,
     lang: str,
     check_in: CheckIn | None = None,
+    extra: Sequence[Block] = (),
 ) -> list[Block]:
-    """/mybookings: a header and the list with its buttons."""
+    """/mybookings: a header, the list with its buttons, then any extra (the calendar link)."""
+    room_for = MAX_MESSAGE_BLOCKS - 1 - len(extra)
     return [
         {"type": "header", "text": plain(t("my_title", lang))},
-        *reservation_list(reservations, rooms, tz, lang, check_in),
+        *reservation_list(reservations[:room_for], rooms, tz, lang, check_in),
+        *extra,
     ]
+
+
+def _confirmed_button(action_id: str, label: str, lang: str, style: str = "") -> Block:
+    """A button that asks before it acts."""
+    button: Block = {
+        "type": "button", "action_id": action_id, "text": plain(label), "value": lang,
+        "confirm": {
+            "title": plain(label), "text": plain(t("calendar_rotate_confirm", lang)),
+            "confirm": plain(t("confirm_yes", lang)), "deny": plain(t("cancel_confirm_no", lang)),
+        },
+    }  # fmt: skip
+    if style:
+        button["style"] = style
+    return button
+
+
+def calendar_link(url: str | None, lang: str) -> list[Block]:
+    """The person's calendar-feed link with New link / Turn off buttons (or Turn on)."""
+    if url is None:
+        turn_on = {"type": "button", "action_id": CALENDAR_ROTATE_ACTION, "value": lang,
+                   "text": plain(t("calendar_turn_on", lang))}  # fmt: skip
+        return [mrkdwn(t("calendar_off", lang)), {"type": "actions", "elements": [turn_on]}]
+    buttons = [
+        _confirmed_button(CALENDAR_ROTATE_ACTION, t("calendar_rotate", lang), lang),
+        _confirmed_button(CALENDAR_REVOKE_ACTION, t("calendar_revoke", lang), lang, "danger"),
+    ]
+    return [mrkdwn(t("calendar_link", lang, url=url)), {"type": "actions", "elements": buttons}]
 
 
 def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> list[Block]:
@@ -269,10 +301,12 @@ def home(
     tz: ZoneInfo,
     lang: str,
     check_in: CheckIn | None = None,
+    extra: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """The App Home tab: book button, my reservations (with Cancel), today's schedule."""
+    """The App Home tab: book button, my reservations (with Cancel), any extra, today's schedule."""
     blocks: list[Block] = [
         book_button(lang),
+        *extra,
         {"type": "header", "text": plain(t("my_title", lang))},
     ]
     blocks += reservation_list(upcoming[:40], rooms, tz, lang, check_in)[:44]

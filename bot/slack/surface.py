@@ -43,9 +43,27 @@ def schedule_blocks(desk: Desk, room_text: str, lang: str) -> Blocks:
 
 
 def my_bookings_blocks(desk: Desk, user: str, lang: str, lead: timedelta = LEAD) -> Blocks:
-    """/mybookings: upcoming reservations with Cancel (and Check in when near) buttons."""
+    """/mybookings: upcoming reservations with Cancel (and Check in when near), the calendar link."""
     mine = desk.upcoming(actor(user))
-    return blocks.my_bookings(mine, desk.rooms(), desk.policy.tz, lang, check_in(desk, lead))
+    return blocks.my_bookings(
+        mine, desk.rooms(), desk.policy.tz, lang, check_in(desk, lead),
+        calendar_blocks(desk, user, lang),
+    )  # fmt: skip
+
+
+def calendar_blocks(desk: Desk, user: str, lang: str) -> Blocks:
+    """The person's calendar link (nothing when feeds are not offered)."""
+    if desk.calendar is None:
+        return []
+    return blocks.calendar_link(desk.calendar_link(actor(user)), lang)
+
+
+def calendar_action(desk: Desk, user: str, change: str, lang: str) -> str:
+    """New link or Turn off: what to tell the person."""
+    url = desk.calendar_link(actor(user), change)
+    if change == "revoke" or url is None:
+        return t("calendar_revoked", lang)
+    return t("calendar_rotated", lang, url=url)
 
 
 def rooms_blocks(desk: Desk, lang: str) -> Blocks:
@@ -159,5 +177,5 @@ def publish_home(
     """Render and publish a user's App Home in their language."""
     mine, tz = desk.upcoming(actor(user)), desk.policy.tz
     view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), tz, lang,
-                       check_in(desk, lead))  # fmt: skip
+                       check_in(desk, lead), calendar_blocks(desk, user, lang))  # fmt: skip
     client.views_publish(user_id=user, view=view)

@@ -306,6 +306,7 @@ def slack_server(
     }
     log_path = tmp_path_factory.mktemp("gunicorn") / "server.log"
     port = free_port()
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # calendar links point at this server
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", "2"],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import urllib.error
+import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -147,6 +150,37 @@ def test_mybookings_lists_only_mine_with_cancel_buttons(slack: Slack) -> None:
     assert values == [f"{mine[0]}:ja", f"{mine[1]}:ja"]
     assert f"#{theirs} " not in block_text(blocks)
     assert "朝会" in block_text(blocks)
+
+
+def calendar_click(action_id: str, user: str, response: str) -> dict[str, Any]:
+    """A block_actions payload: `user` clicked New link / Turn off under /mybookings."""
+    payload = cancel_click(0, user, response)
+    payload["actions"][0] |= {"action_id": action_id, "value": "ja"}
+    return payload
+
+
+def test_mybookings_calendar_link_serves_my_feed_and_rotates(slack: Slack) -> None:
+    day = tomorrow()
+    add_reservation(slack.engine, "1", "U1", jst(day, "10:00"), jst(day, "11:00"), "朝会")
+    add_reservation(slack.engine, "2", "U2", jst(day, "10:00"), jst(day, "11:00"), "他人の会議")
+    assert_acked(slack.command("/mybookings", user="U1"))
+    blocks = wait_for_response(slack.fake, "r1").args["blocks"]
+    assert [b["action_id"] for b in buttons(blocks, "calendar_rotate")] == ["calendar_rotate"]
+    [link] = re.findall(r"http://127\.0\.0\.1:\d+/ical/users/[\w-]+\.ics", block_text(blocks))
+    with urllib.request.urlopen(link, timeout=10) as feed:
+        assert feed.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        body = feed.read().decode()
+    assert "SUMMARY:朝会" in body and "他人の会議" not in body and "TZID=Asia/Tokyo" in body
+    assert_acked(
+        slack.interaction(calendar_click("calendar_rotate", "U1", slack.fake.response_url("k1")))
+    )
+    text = wait_for_response(slack.fake, "k1").args["text"]
+    [new_link] = re.findall(r"http://\S+\.ics", text)
+    assert new_link != link
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(link, timeout=10)
+    assert gone.value.code == 404
+    urllib.request.urlopen(new_link, timeout=10).close()
 
 
 def test_mybookings_when_there_are_none(slack: Slack) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
+from booking.calendar import CalendarLink, FeedToken, OutboxEntry
 from booking.errors import SlotTaken
 from booking.model import NO_SHOW, BoardToken, Reservation, Room
 from booking.ports import AbstractUnitOfWork
@@ -104,6 +106,36 @@ class FakeReservationRepository:
                 room[2] += r.cancelled_by == NO_SHOW
         return [Outcomes(room, *counts[room]) for room in sorted(counts)]
 
+    def for_feed(
+        self,
+        since: datetime,
+        cancelled_since: datetime,
+        *,
+        room_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> list[Reservation]:
+        shown = [
+            r for r in self.rows.values()
+            if r.start >= since
+            and (r.active or (r.cancelled_at is not None and r.cancelled_at >= cancelled_since))
+            and room_id in (None, r.room_id) and owner_id in (None, r.owner_id)
+        ]  # fmt: skip
+        return [replace(r) for r in sorted(shown, key=lambda r: (r.start, r.id or 0))]
+
+    def feed_version(
+        self,
+        since: datetime,
+        cancelled_since: datetime,
+        *,
+        room_id: str | None = None,
+        owner_id: str | None = None,
+    ) -> str:
+        rows = self.for_feed(since, cancelled_since, room_id=room_id, owner_id=owner_id)
+        changes = [r.updated_at or r.created_at for r in rows if r.updated_at or r.created_at]
+        last = max((r.id or 0 for r in rows), default=None)
+        revision = sum(r.sequence for r in rows)
+        return f"{len(rows)}:{last}:{max(changes, default=None)}:{revision}"
+
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""
         if not reservation.active:
@@ -168,6 +200,106 @@ class FakeJobRuns:
         return True
 
 
+class FakeOutbox:
+    """The outbox as a dict of entries by id (no other drainer to skip)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, OutboxEntry] = {}
+
+    def add(self, entry: OutboxEntry) -> None:
+        new_id = max(self.rows, default=0) + 1
+        self.rows[new_id] = replace(entry, id=new_id)
+
+    def next_due(self, now: datetime) -> OutboxEntry | None:
+        due = [
+            e for e in self.rows.values()
+            if e.done_at is None and (e.leased_until is None or e.leased_until <= now)
+            and (e.next_attempt_at is None or e.next_attempt_at <= now)
+        ]  # fmt: skip
+        return replace(min(due, key=lambda e: e.id or 0)) if due else None
+
+    def same_target(self, entry: OutboxEntry) -> list[OutboxEntry]:
+        return [
+            replace(e) for _, e in sorted(self.rows.items())
+            if e.done_at is None and e.room_id == entry.room_id
+            and (e.leased_until is None or e.id == entry.id)
+            and (e.reservation_id, e.href if e.reservation_id is None else None)
+            == (entry.reservation_id, entry.href if entry.reservation_id is None else None)
+        ]  # fmt: skip
+
+    def _set(self, ids: list[int], **values: object) -> None:
+        for i in ids:
+            self.rows[i] = replace(self.rows[i], **values)  # type: ignore[arg-type]
+
+    def lease(self, ids: list[int], until: datetime) -> None:
+        self._set(ids, leased_until=until)
+
+    def done(self, ids: list[int], now: datetime) -> None:
+        self._set(ids, done_at=now, leased_until=None, last_error=None)
+
+    def failed(self, ids: list[int], attempts: int, retry_at: datetime, error: str) -> None:
+        self._set(ids, attempts=attempts, next_attempt_at=retry_at, leased_until=None,
+                  last_error=error)  # fmt: skip
+
+    def pending(self) -> int:
+        return sum(1 for e in self.rows.values() if e.done_at is None)
+
+    def prune(self, before: datetime) -> int:
+        old = [i for i, e in self.rows.items() if e.done_at is not None and e.done_at < before]
+        for i in old:
+            del self.rows[i]
+        return len(old)
+
+
+class FakeCalendarLinks:
+    """Links and cursors held in dicts."""
+
+    def __init__(self) -> None:
+        self.links: dict[tuple[str, str], CalendarLink] = {}
+        self.cursors: dict[str, str | None] = {}
+
+    def get(self, room_id: str, href: str) -> CalendarLink | None:
+        link = self.links.get((room_id, href))
+        return replace(link) if link is not None else None
+
+    def for_reservation(self, reservation_id: int) -> CalendarLink | None:
+        found = [x for x in self.links.values() if x.reservation_id == reservation_id]
+        return replace(found[0]) if found else None
+
+    def in_room(self, room_id: str) -> list[CalendarLink]:
+        return [replace(x) for x in self.links.values() if x.room_id == room_id]
+
+    def save(self, link: CalendarLink) -> None:
+        self.links[(link.room_id, link.href)] = replace(link)
+
+    def delete(self, room_id: str, href: str) -> None:
+        self.links.pop((room_id, href), None)
+
+    def cursor(self, room_id: str) -> str | None:
+        return self.cursors.get(room_id)
+
+    def set_cursor(self, room_id: str, cursor: str | None, now: datetime) -> None:
+        self.cursors[room_id] = cursor
+
+
+class FakeFeedTokens:
+    """Feed token records by owner."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, FeedToken] = {}
+
+    def get(self, owner_id: str) -> FeedToken | None:
+        record = self.records.get(owner_id)
+        return replace(record) if record is not None else None
+
+    def save(self, token: FeedToken) -> None:
+        self.records[token.owner_id] = replace(token)
+
+    def owner_of(self, token_hash: str) -> str | None:
+        found = [r.owner_id for r in self.records.values() if r.token_hash == token_hash]
+        return found[0] if found else None
+
+
 class FakeUnitOfWork(AbstractUnitOfWork):
     """Commit snapshots the rows; rollback (always run on exit) restores the last snapshot."""
 
@@ -176,19 +308,30 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.reservations = self.fake_reservations = FakeReservationRepository(reservations)
         self.job_runs = self.fake_job_runs = FakeJobRuns()
         self.board_tokens = self.fake_board_tokens = FakeBoardTokens()
+        self.outbox = self.fake_outbox = FakeOutbox()
+        self.calendar_links = self.fake_links = FakeCalendarLinks()
+        self.feed_tokens = self.fake_feed_tokens = FakeFeedTokens()
         self.committed = False
         self.commits = 0
-        self.commit()
-        self.committed, self.commits = False, 0
+        self._snapshot = self._state()
+
+    def _state(self) -> tuple[Any, ...]:
+        """Copies of every table."""
+        return (
+            dict(self.fake_reservations.rows), set(self.fake_job_runs.runs),
+            dict(self.fake_outbox.rows), dict(self.fake_links.links),
+            dict(self.fake_links.cursors), dict(self.fake_feed_tokens.records),
+            dict(self.fake_board_tokens.rows),
+        )  # fmt: skip
 
     def commit(self) -> None:
-        self._snapshot = dict(self.fake_reservations.rows)
-        self._runs_snapshot = set(self.fake_job_runs.runs)
-        self._tokens_snapshot = dict(self.fake_board_tokens.rows)
+        self._snapshot = self._state()
         self.committed = True
         self.commits += 1
 
     def rollback(self) -> None:
-        self.fake_reservations.rows = dict(self._snapshot)
-        self.fake_job_runs.runs = set(self._runs_snapshot)
-        self.fake_board_tokens.rows = dict(self._tokens_snapshot)
+        rows, runs, outbox, links, cursors, tokens, boards = self._snapshot
+        self.fake_reservations.rows, self.fake_job_runs.runs = dict(rows), set(runs)
+        self.fake_outbox.rows, self.fake_links.links = dict(outbox), dict(links)
+        self.fake_links.cursors, self.fake_feed_tokens.records = dict(cursors), dict(tokens)
+        self.fake_board_tokens.rows = dict(boards)

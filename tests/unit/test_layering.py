@@ -12,20 +12,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = ("booking", "storage", "bot", "health")
+CALENDAR_LIBS = ("caldav", "icalendar", "niquests", "recurring_ical_events")
 THIRD_PARTY_BANNED = {
     "booking": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis", "alembic",
-                "psycopg2", "requests", "httpx", "apscheduler", "aiohttp", "microsoft_agents"),
-    "storage": ("flask", "slack_bolt", "slack_sdk", "openai", "aiohttp", "microsoft_agents"),
+                "psycopg2", "requests", "httpx", "apscheduler", "aiohttp", "microsoft_agents",
+                *CALENDAR_LIBS),
+    "storage": ("flask", "slack_bolt", "slack_sdk", "openai", "aiohttp", "microsoft_agents",
+                *CALENDAR_LIBS),
     "bot/conversation": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis",
-                         "aiohttp", "microsoft_agents", "werkzeug"),
+                         "aiohttp", "microsoft_agents", "werkzeug", *CALENDAR_LIBS),
     "bot/reminders": ("sqlalchemy", "flask", "slack_bolt", "slack_sdk", "openai", "redis"),
-    "bot/slack": ("sqlalchemy", "redis", "openai", "aiohttp", "microsoft_agents"),
-    "bot/api": ("redis", "openai", "slack_bolt", "slack_sdk"),  # sqlalchemy.exc: 503 on outages
+    "bot/slack": ("sqlalchemy", "redis", "openai", "aiohttp", "microsoft_agents", *CALENDAR_LIBS),
+    "bot/api": ("redis", "openai", "slack_bolt", "slack_sdk", *CALENDAR_LIBS),  # sqlalchemy.exc: 503
     "bot/board": ("sqlalchemy", "redis", "openai", "slack_bolt", "slack_sdk", "aiohttp",
-                  "microsoft_agents", "apscheduler", "alembic", "psycopg2"),
-    "bot/teams": ("sqlalchemy", "redis", "openai", "flask", "slack_bolt", "slack_sdk"),
+                  "microsoft_agents", "apscheduler", "alembic", "psycopg2", *CALENDAR_LIBS),
+    "bot/teams": ("sqlalchemy", "redis", "openai", "flask", "slack_bolt", "slack_sdk",
+                  *CALENDAR_LIBS),
+    "bot/calendar": ("sqlalchemy", "slack_bolt", "slack_sdk", "openai", "redis", "aiohttp",
+                     "microsoft_agents", "alembic", "psycopg2"),
 }  # fmt: skip
 THIRD_PARTY_BANNED["bot/reminders"] += ("aiohttp", "microsoft_agents")
+# Only the adapter speaks CalDAV; the jobs and feeds work through booking's CalendarPort.
+for _name in ("push", "pull", "feeds", "http", "ical", "foreign"):
+    THIRD_PARTY_BANNED[f"bot/calendar/{_name}.py"] = ("caldav", "niquests", "requests")
 # Which first-party modules a place may import (by dotted prefix).
 MAY_IMPORT = {
     "booking": ("booking",),
@@ -37,6 +46,7 @@ MAY_IMPORT = {
     "bot/api": ("booking", "bot.conversation", "bot.api"),
     "bot/board": ("booking", "bot.conversation", "bot.board"),
     "bot/teams": ("booking", "bot.conversation", "bot.teams"),
+    "bot/calendar": ("booking", "bot.calendar"),
 }
 # Within a place: lower modules never import the ones above them.
 NEVER = {
@@ -53,6 +63,8 @@ for _surface in ("bot/slack", "bot/api", "bot/board", "bot/teams", "bot/cli.py")
 # The board's pure parts sit below its routes.
 for _name in ("status", "present", "figures", "charts", "security", "reporting"):
     NEVER[f"bot/board/{_name}.py"] = ("bot.board.views", "bot.board.report", "bot.board.commands")
+for _name in ("push", "pull", "feeds", "http", "ical", "foreign"):
+    NEVER[f"bot/calendar/{_name}.py"] = ("bot.calendar.adapters",)
 LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client",
                "answer", "capabilities", "ai_blocks", "modal_blocks", "locale", "thread_context")  # fmt: skip
 for _name in LOWER_SLACK:

@@ -207,3 +207,31 @@ def test_teams_certificate_instead_of_password_and_default_address() -> None:
 def test_teams_port_must_be_a_port() -> None:
     with pytest.raises(ConfigError, match="TEAMS_PORT"):
         Settings.from_env(environ={"TEAMS_PORT": "70000"}, dotenv_path=None)
+
+
+def test_calendar_settings() -> None:
+    settings = load()
+    assert (settings.caldav_url, settings.ical_room_feeds) == (None, "public")
+    assert not settings.caldav_enabled and settings.public_url == "http://localhost:8000"
+    on = load(CALDAV_URL="https://dav.example.jp/", CALDAV_USERNAME="bot", CALDAV_PASSWORD="pw",
+              ICAL_ROOM_FEEDS="Token", PUBLIC_URL="https://rooms.example.jp")  # fmt: skip
+    assert on.caldav_enabled and on.ical_room_feeds == "token"
+    assert on.public_url == "https://rooms.example.jp"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ICAL_ROOM_FEEDS": "private"}, "ICAL_ROOM_FEEDS"),
+        ({"CALDAV_URL": "https://dav.example.jp/"}, "CALDAV_USERNAME"),
+        ({"CALDAV_URL": "https://d/", "CALDAV_USERNAME": "bot"}, "CALDAV_PASSWORD"),
+        (
+            {"CALDAV_URL": "dav.example.jp", "CALDAV_USERNAME": "b", "CALDAV_PASSWORD": "p"},
+            "CALDAV_URL",
+        ),
+        ({"PUBLIC_URL": "rooms.example.jp"}, "PUBLIC_URL"),
+    ],
+)
+def test_bad_calendar_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        load(**env)

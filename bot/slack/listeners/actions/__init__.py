@@ -7,13 +7,21 @@ from slack_bolt import App
 from bot.slack.ai_blocks import FEEDBACK_ACTION
 from bot.slack.blocks import (
     BOOK_ALTERNATIVE_ACTION,
+    CALENDAR_REVOKE_ACTION,
+    CALENDAR_ROTATE_ACTION,
     CANCEL_ACTION,
     CHECK_IN_ACTION,
     OPEN_MODAL_ACTION,
     RELEASE_ACTION,
 )
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners.actions import book_alternative, feedback, open_book_modal, owner_action
+from bot.slack.listeners.actions import (
+    book_alternative,
+    calendar_link,
+    feedback,
+    open_book_modal,
+    owner_action,
+)
 from bot.slack.locale import Locales
 
 
@@ -26,3 +34,5 @@ def register(app: App, deps: SlackDeps, locales: Locales) -> None:
     app.action(BOOK_ALTERNATIVE_ACTION)(book_alternative.handler(deps.desk, lang))
     app.action(OPEN_MODAL_ACTION)(open_book_modal.handler(deps.desk, lang))
     app.action(FEEDBACK_ACTION)(feedback.handler(deps))
+    app.action(CALENDAR_ROTATE_ACTION)(calendar_link.handler(deps.desk, "rotate", lang))
+    app.action(CALENDAR_REVOKE_ACTION)(calendar_link.handler(deps.desk, "revoke", lang))

@@ -1,0 +1,1 @@
+"""Calendars: iCal feeds, and two-way CalDAV sync of each room's calendar (through booking)."""

@@ -1,0 +1,1 @@
+"""Calendar server adapters (CalDAV here) behind booking.calendar.CalendarPort."""

@@ -1,0 +1,36 @@
+"""The composition root adds the calendar jobs to the scheduler only when CalDAV is configured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.container import build
+from bot.settings import Settings
+from bot.web import has_jobs
+
+
+def names(settings: Settings) -> list[str]:
+    """The scheduler's job names for these settings."""
+    container = build(settings)
+    try:
+        return [name for name, _ in container.scheduler().jobs]
+    finally:
+        container.engine.dispose()
+
+
+def test_calendar_jobs_run_with_caldav_alone_and_next_to_slacks(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    caldav = {
+        "caldav_url": "http://127.0.0.1:9/",
+        "caldav_username": "bot",
+        "caldav_password": "pw",
+    }
+    calendar_only = Settings(database_url=db, **caldav)  # type: ignore[arg-type]
+    assert names(calendar_only) == ["calendar_push", "calendar_pull", "calendar_prune"]
+    both = Settings(database_url=db, slack_bot_token="xoxb-1", **caldav)  # type: ignore[arg-type]
+    assert names(both)[-3:] == ["calendar_push", "calendar_pull", "calendar_prune"]
+    assert "reminders" in names(both)
+    assert "calendar_push" not in names(Settings(database_url=db, slack_bot_token="xoxb-1"))
+    container = build(Settings(database_url=db))
+    assert not has_jobs(container) and container.calendars is None
+    container.engine.dispose()
