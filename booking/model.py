@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+ACTIVE, PENDING, HELD = "active", "pending", "held"  # the statuses that hold a slot
+CANCELLED, REJECTED, EXPIRED = "cancelled", "rejected", "expired"
+HOLDING = (ACTIVE, PENDING, HELD)
+
 
 def _require_aware(value: datetime, name: str) -> None:
     """Refuse naive datetimes: every instant in the domain carries its offset."""
@@ -49,6 +53,11 @@ class Room:
     equipment: tuple[str, ...] = ()
     floor: str | None = None
     name_en: str | None = None
+    approvers: tuple[str, ...] = ()  # namespaced identities; none: anyone books directly
+
+    def needs_approval(self, owner_id: str) -> bool:
+        """True when a booking by this owner waits for one of the room's approvers."""
+        return bool(self.approvers) and owner_id not in self.approvers
 
     def label(self, lang: str) -> str:
         """The name to show in a language: the English name for 'en' when there is one."""
@@ -82,6 +91,23 @@ class Reservation:
     source: str = "api"
     reminded_at: datetime | None = None
     checked_in_at: datetime | None = None
+    status: str = ACTIVE  # active | pending | held, or why it stopped holding its slot
+    series_id: int | None = None
+    occurrence: int | None = None  # the date's place in its series, from 0
+
+    def __post_init__(self) -> None:
+        """Keep `active` (confirmed and live) and `status` telling the same story."""
+        if self.status in (PENDING, HELD):
+            self.active = False
+        elif self.active:
+            self.status = ACTIVE
+        elif self.status == ACTIVE:
+            self.status = CANCELLED
+
+    @property
+    def holds_slot(self) -> bool:
+        """True while nobody else may book its slot: active, pending approval or held."""
+        return self.active or self.status in (PENDING, HELD)
 
     @property
     def start(self) -> datetime:
@@ -95,7 +121,11 @@ class Reservation:
 
     def cancelled(self, by: str, at: datetime) -> Reservation:
         """A copy of this reservation marked cancelled."""
-        return replace(self, active=False, cancelled_at=at, cancelled_by=by)
+        return replace(self, active=False, status=CANCELLED, cancelled_at=at, cancelled_by=by)
+
+    def with_status(self, status: str, **changes: object) -> Reservation:
+        """A copy with another status (active exactly when the status is)."""
+        return replace(self, status=status, active=status == ACTIVE, **changes)  # type: ignore[arg-type]
 
     def moved(self, room_id: str, slot: TimeSlot) -> Reservation:
         """A copy in another room or slot; a new start time needs a new reminder."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from booking import approvals
 from booking.clock import at, day_bounds
 from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
 from booking.model import Reservation, Room, TimeSlot
@@ -61,6 +62,7 @@ def create_reservation(
             title=title.strip(),
             created_at=now,
             source=source,
+            status=approvals.initial_status(found, owner_id),
         )
         try:
             saved = uow.reservations.add(reservation)
@@ -69,6 +71,7 @@ def create_reservation(
             raise SlotTaken(
                 found.id, room_name=found.name, room_name_en=found.label("en")
             ) from None
+        approvals.request_approval(uow, found, saved, now)
         uow.commit()
         uow.record("booked", room_id=found.id, source=source)
     return saved
@@ -118,6 +121,8 @@ def change_reservation(
             en = named.label("en") if named else ""
             raise SlotTaken(room_id, clash[0].id, named.name if named else "", en)
         moved = current.moved(room_id, slot)
+        if target is not None and target.id != current.room_id:
+            moved = approvals.after_move(uow, target, moved, now)
         uow.reservations.save(moved)
         uow.commit()
     return moved
@@ -162,7 +167,7 @@ def _owned_active(
         raise ReservationNotFound(reservation_id)
     if actor_id != reservation.owner_id and actor_id not in set(admins):
         raise NotOwner(reservation_id)
-    if not reservation.active:
+    if not reservation.holds_slot:
         raise AlreadyCancelled(reservation_id)
     return reservation
 

@@ -120,6 +120,8 @@ class Container:
             s.no_show_release_minutes,
             s.digest_time,
             s.digest_grace_minutes,
+            approval_timeout_hours=s.approval_timeout_hours,
+            waitlist_hold_minutes=s.waitlist_hold_minutes,
         )
         notifiers = {"slack": SlackNotifier(client, self.desk, lang)}
         return Jobs(self.uow, self.policy, config, notifiers, digest, metrics.count_reminder)

@@ -15,6 +15,13 @@ from booking.errors import SlotTaken
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
 from storage.models import JobRunRow, ReservationRow, RoomRow
+from storage.rules_models import holding
+from storage.rules_repos import (
+    SqlApprovalRepository,
+    SqlNoticeRepository,
+    SqlSeriesRepository,
+    SqlWaitlistRepository,
+)
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
 SQLITE_OVERLAP_MESSAGE = "reservation_overlap"
@@ -48,6 +55,7 @@ def room_from_row(row: RoomRow) -> Room:
         equipment=tuple(row.equipment or ()),
         floor=row.floor,
         name_en=row.name_en,
+        approvers=tuple(row.approvers or ()),
     )
 
 
@@ -69,6 +77,9 @@ def reservation_from_row(row: Any) -> Reservation:
         cancelled_by=row.cancelled_by,
         reminded_at=row.reminded_at,
         checked_in_at=row.checked_in_at,
+        status=row.status,
+        series_id=row.series_id,
+        occurrence=row.occurrence,
     )
 
 
@@ -103,6 +114,9 @@ class SqlReservationRepository:
             active=reservation.active,
             source=reservation.source,
             created_at=reservation.created_at or datetime.now(UTC),
+            status=reservation.status,
+            series_id=reservation.series_id,
+            occurrence=reservation.occurrence,
         )
         self.session.add(row)
         with overlap_as_slot_taken(reservation.room_id):
@@ -120,7 +134,7 @@ class SqlReservationRepository:
         row = self.session.get_one(ReservationRow, reservation.id)
         row.title, row.room_id = reservation.title, reservation.room_id
         row.start_at, row.end_at = reservation.start, reservation.end
-        row.active = reservation.active
+        row.active, row.status = reservation.active, reservation.status
         row.cancelled_at, row.cancelled_by = reservation.cancelled_at, reservation.cancelled_by
         row.reminded_at, row.checked_in_at = reservation.reminded_at, reservation.checked_in_at
         with overlap_as_slot_taken(reservation.room_id):
@@ -129,7 +143,7 @@ class SqlReservationRepository:
     def active_between(
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
-        query = select(RESERVATIONS).where(ReservationRow.active, self._overlapping(start, end))
+        query = select(RESERVATIONS).where(holding(), self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
         rows = self.session.execute(query.order_by(ReservationRow.start_at, ReservationRow.id))
@@ -137,7 +151,7 @@ class SqlReservationRepository:
 
     def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
         """start_at < end AND end_at > start; on PostgreSQL as a range overlap, so the GiST
-        index on active periods answers it instead of scanning all past reservations."""
+        index on holding periods answers it instead of scanning all past reservations."""
         if self.session.get_bind().dialect.name == "postgresql":
             period = func.tstzrange(ReservationRow.start_at, ReservationRow.end_at, "[)")
             asked = func.tstzrange(start, end, "[)")
@@ -148,7 +162,7 @@ class SqlReservationRepository:
         query = (
             select(ReservationRow)
             .where(
-                ReservationRow.active,
+                holding(),
                 ReservationRow.owner_id == owner_id,
                 ReservationRow.end_at > now,
             )
@@ -224,6 +238,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.rooms = SqlRoomRepository(self.session)
         self.reservations = SqlReservationRepository(self.session)
         self.job_runs = SqlJobRuns(self.session)
+        self.series = SqlSeriesRepository(self.session, reservation_from_row)
+        self.waitlist = SqlWaitlistRepository(self.session)
+        self.notices = SqlNoticeRepository(self.session)
+        self.approvals = SqlApprovalRepository(self.session, reservation_from_row)
         return self
 
     def __exit__(self, *args: object) -> None:

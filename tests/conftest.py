@@ -24,6 +24,7 @@ from storage.rooms_file import load_rooms, sync_rooms
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS_FILE = ROOT / "rooms.yml"
 NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)
+RULE_TABLES = ("notices", "approval_decisions", "waitlist")  # PostgreSQL: TRUNCATE … CASCADE
 
 
 def _service_url(name: str) -> str:
@@ -84,9 +85,9 @@ def reset(engine: Engine) -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("TRUNCATE reservations, rooms RESTART IDENTITY CASCADE"))
-        else:
-            connection.execute(text("DELETE FROM reservations"))
-            connection.execute(text("DELETE FROM rooms"))
+        else:  # children first: SQLite enforces the foreign keys
+            for table in (*RULE_TABLES, "reservations", "series", "rooms"):
+                connection.execute(text(f"DELETE FROM {table}"))
     sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))
 
 

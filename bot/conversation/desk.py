@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 
 from booking import services
 from booking.clock import at
-from booking.errors import BookingError
+from booking.errors import BookingError, SlotTaken
 from booking.model import Reservation, Room
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.services import RoomDay
 from bot.conversation.i18n import t
 from bot.conversation.offline.understand import understand
+from bot.conversation.rules_desk import RulesDesk
 
 Clock = Callable[[], datetime]
 
@@ -44,6 +45,7 @@ class Desk:
         admins: frozenset[str] = frozenset(),
     ):
         self.uow, self.policy, self.clock, self.admins = uow, policy, clock, admins
+        self.rules = RulesDesk(uow, policy, clock, admins)  # approvals, waitlist, series
 
     def today(self) -> date:
         """Today's date in the office's zone."""
@@ -65,11 +67,15 @@ class Desk:
     def book(
         self, actor: str, room: str, start: datetime, end: datetime, title: str, source: str
     ) -> Reservation:
-        """Book a slot for the actor."""
-        return services.create_reservation(
-            self.uow(), self.policy, room=room, start=start, end=end, owner_id=actor,
-            now=self.clock(), title=title, source=source,
-        )  # fmt: skip
+        """Book a slot for the actor (a SlotTaken carries what was wanted, to wait for it)."""
+        try:
+            return services.create_reservation(
+                self.uow(), self.policy, room=room, start=start, end=end, owner_id=actor,
+                now=self.clock(), title=title, source=source,
+            )  # fmt: skip
+        except SlotTaken as taken:
+            taken.wanted = (start, end)
+            raise
 
     def book_text(self, actor: str, text: str, lang: str, source: str) -> Reservation:
         """Book from a typed request ('会議室A 明日 14:00-15:00') when it names everything."""

@@ -9,11 +9,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from booking.clock import at
-from booking.errors import BookingError
-from booking.model import Reservation
+from booking.errors import BookingError, SlotTaken
+from booking.model import PENDING, Reservation
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
+from bot.conversation.types import Action
 from bot.slack import blocks
 from bot.slack.identity import actor
 
@@ -39,7 +40,7 @@ def schedule_blocks(desk: Desk, room_text: str, lang: str) -> Blocks:
 def my_bookings_blocks(desk: Desk, user: str, lang: str) -> Blocks:
     """/mybookings: upcoming reservations with Cancel buttons."""
     mine = desk.upcoming(actor(user))
-    return blocks.my_bookings(mine, desk.rooms(), desk.policy.tz, lang)
+    return blocks.my_bookings(mine, desk.rooms(), desk.policy.tz, lang, desk.rules.series_of(mine))
 
 
 def rooms_blocks(desk: Desk, lang: str) -> Blocks:
@@ -54,8 +55,19 @@ def book_from_text(desk: Desk, user: str, text: str, lang: str) -> tuple[str, Bl
         made = desk.book_text(actor(user), text, lang, "slack")
     except BookingError as error:
         message = error_text(error, lang)
-        return message, [blocks.mrkdwn(message)]
+        return message, refusal(error, message, lang)
     return confirmed(desk, made, lang)
+
+
+def refusal(error: BookingError, message: str, lang: str) -> Blocks:
+    """A refusal in words; a taken slot also offers to wait for it."""
+    if not isinstance(error, SlotTaken) or error.wanted is None:
+        return [blocks.mrkdwn(message)]
+    start, end = (instant.isoformat() for instant in error.wanted)
+    wait = blocks.waitlist_button(
+        Action("waitlist", room_id=error.room_id, start=start, end=end), lang
+    )
+    return [blocks.mrkdwn(message), {"type": "actions", "elements": [wait]}]
 
 
 def book_slot(desk: Desk, user: str, value: str, default_lang: str) -> tuple[str, Blocks]:
@@ -71,16 +83,19 @@ def book_slot(desk: Desk, user: str, value: str, default_lang: str) -> tuple[str
             "",
             "slack",
         )
-    except (BookingError, ValueError) as error:
-        message = error_text(error, lang) if isinstance(error, BookingError) else t("error", lang)
-        return message, [blocks.mrkdwn(message)]
+    except BookingError as error:
+        message = error_text(error, lang)
+        return message, refusal(error, message, lang)
+    except ValueError:
+        return t("error", lang), [blocks.mrkdwn(t("error", lang))]
     return confirmed(desk, made, lang)
 
 
 def confirmed(desk: Desk, made: Reservation, lang: str) -> tuple[str, Blocks]:
     """The confirmation of a new booking, with its Cancel button."""
     rooms = desk.rooms()
-    message = t("booked", lang, what=describe(made, rooms, desk.policy.tz, lang))
+    key = "requested" if made.status == PENDING else "booked"
+    message = t(key, lang, what=describe(made, rooms, desk.policy.tz, lang))
     return message, blocks.confirmation(message, [made], rooms, desk.policy.tz, lang)
 
 
@@ -149,5 +164,8 @@ def submit_modal(
 def publish_home(client: WebClient, desk: Desk, user: str, lang: str) -> None:
     """Render and publish a user's App Home."""
     mine = desk.upcoming(actor(user))
-    view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), desk.policy.tz, lang)
+    series = desk.rules.series_of(mine)
+    view = blocks.home(
+        mine, desk.schedule(), desk.rooms(), desk.today(), desk.policy.tz, lang, series
+    )
     client.views_publish(user_id=user, view=view)

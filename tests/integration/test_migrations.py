@@ -14,7 +14,7 @@ from storage.migrate import upgrade
 
 
 def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
-    """A fresh database gets btree_gist and the EXCLUDE constraint on active reservations."""
+    """A fresh database gets btree_gist and the EXCLUDE constraint on slot-holding reservations."""
     name = f"migr_{uuid.uuid4().hex[:10]}"
     admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -38,7 +38,8 @@ def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
         assert extension == 1
         assert "EXCLUDE USING gist" in definition
         assert "tstzrange(start_at, end_at, '[)'" in definition
-        assert "WHERE (active)" in definition
+        assert "WHERE ((active OR" in definition and "'pending'" in definition
+        assert "'held'" in definition
     finally:
         fresh.dispose()
         with admin.connect() as connection:

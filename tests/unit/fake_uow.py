@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from booking.errors import SlotTaken
 from booking.model import Reservation, Room
 from booking.ports import AbstractUnitOfWork
+from tests.unit.fake_rules import (
+    FakeApprovalRepository,
+    FakeNoticeRepository,
+    FakeSeriesRepository,
+    FakeWaitlistRepository,
+)
 
 
 class FakeRoomRepository:
@@ -56,7 +63,7 @@ class FakeReservationRepository:
         found = [
             r
             for r in self.rows.values()
-            if r.active
+            if r.holds_slot
             and r.start < end
             and r.end > start
             and (room_id is None or r.room_id == room_id)
@@ -65,7 +72,7 @@ class FakeReservationRepository:
 
     def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
         mine = [
-            r for r in self.rows.values() if r.active and r.owner_id == owner_id and r.end > now
+            r for r in self.rows.values() if r.holds_slot and r.owner_id == owner_id and r.end > now
         ]
         return [replace(r) for r in sorted(mine, key=lambda r: r.start)[:limit]]
 
@@ -87,12 +94,12 @@ class FakeReservationRepository:
 
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""
-        if not reservation.active:
+        if not reservation.holds_slot:
             return
         for other in self.rows.values():
             if (
                 other.id != reservation.id
-                and other.active
+                and other.holds_slot
                 and other.room_id == reservation.room_id
                 and other.slot.overlaps(reservation.slot)
             ):
@@ -119,17 +126,32 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.rooms = FakeRoomRepository(rooms)
         self.reservations = self.fake_reservations = FakeReservationRepository(reservations)
         self.job_runs = self.fake_job_runs = FakeJobRuns()
+        rows = self.fake_reservations.rows
+        self.series = self.fake_series = FakeSeriesRepository(rows)
+        self.waitlist = self.fake_waitlist = FakeWaitlistRepository()
+        self.notices = self.fake_notices = FakeNoticeRepository()
+        self.approvals = self.fake_approvals = FakeApprovalRepository(rows)
         self.committed = False
         self.commits = 0
-        self._snapshot = dict(self.fake_reservations.rows)
+        self._snapshot = self._state()
         self._runs_snapshot = set(self.fake_job_runs.runs)
 
+    def _state(self) -> tuple[dict[int, Any], ...]:
+        """Copies of every store, to restore on rollback."""
+        stores = (self.fake_reservations, self.fake_series, self.fake_waitlist,
+                  self.fake_notices, self.fake_approvals)  # fmt: skip
+        return tuple(dict(s.rows) for s in stores)
+
     def commit(self) -> None:
-        self._snapshot = dict(self.fake_reservations.rows)
+        self._snapshot = self._state()
         self._runs_snapshot = set(self.fake_job_runs.runs)
         self.committed = True
         self.commits += 1
 
     def rollback(self) -> None:
-        self.fake_reservations.rows = dict(self._snapshot)
+        reservations, series, waitlist, notices, approvals = (dict(s) for s in self._snapshot)
+        self.fake_reservations.rows = reservations
+        self.fake_series.reservations = self.fake_approvals.reservations = reservations
+        self.fake_series.rows, self.fake_waitlist.rows = series, waitlist
+        self.fake_notices.rows, self.fake_approvals.rows = notices, approvals
         self.fake_job_runs.runs = set(self._runs_snapshot)

@@ -1,6 +1,9 @@
-"""Block actions: Cancel, Release, Check in, Book this instead, and Book a room."""
+"""Block actions: Cancel, Release, Check in, Book this instead, Book a room; Approve / Reject,
+Notify me if it frees up, Book it (an offer), and which dates of a series to cancel."""
 
 from __future__ import annotations
+
+import re
 
 from slack_bolt import App
 
@@ -8,11 +11,25 @@ from bot.slack.blocks import (
     BOOK_ALTERNATIVE_ACTION,
     CANCEL_ACTION,
     CHECK_IN_ACTION,
+    JOIN_WAITLIST_ACTION,
     OPEN_MODAL_ACTION,
     RELEASE_ACTION,
+    SERIES_ASK_ACTION,
+    SERIES_CANCEL_ACTION,
+    SERIES_PICK_ACTION,
+    TAKE_OFFER_ACTION,
 )
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners.actions import book_alternative, open_book_modal, owner_action
+from bot.slack.listeners.actions import (
+    approval,
+    book_alternative,
+    join_waitlist,
+    open_book_modal,
+    owner_action,
+    series_cancel,
+    take_offer,
+)
+from bot.slack.rule_blocks import APPROVE_ACTION, REJECT_ACTION
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -23,3 +40,18 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(CHECK_IN_ACTION)(owner_action.handler(deps.desk, "check_in", lang))
     app.action(BOOK_ALTERNATIVE_ACTION)(book_alternative.handler(deps.desk, lang))
     app.action(OPEN_MODAL_ACTION)(open_book_modal.handler(deps.desk, lang))
+    register_rules(app, deps)
+
+
+def register_rules(app: App, deps: SlackDeps) -> None:
+    """Register the listeners of approvals, the waitlist and series."""
+    desk, lang = deps.desk, deps.default_language
+    app.action(APPROVE_ACTION)(approval.handler(desk, True, lang))
+    app.action(REJECT_ACTION)(approval.handler(desk, False, lang))
+    app.action(JOIN_WAITLIST_ACTION)(join_waitlist.handler(desk, lang))
+    app.action(TAKE_OFFER_ACTION)(take_offer.handler(desk, lang))
+    app.action(SERIES_ASK_ACTION)(series_cancel.ask(desk, lang))
+    chosen = re.compile(
+        rf"^(?:{SERIES_CANCEL_ACTION}_(?:this|following|all)|{SERIES_PICK_ACTION})$"
+    )
+    app.action(chosen)(series_cancel.answer(desk, lang))
