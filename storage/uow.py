@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.errors import SlotTaken
+from booking.identity import parse as parse_identity
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
 from storage.models import JobRunRow, ReservationRow, RoomRow
@@ -55,7 +57,7 @@ def room_from_row(row: RoomRow) -> Room:
         equipment=tuple(row.equipment or ()),
         floor=row.floor,
         name_en=row.name_en,
-        approvers=tuple(row.approvers or ()),
+        approvers=tuple(parse_identity(str(a), "slack") for a in row.approvers or ()),
     )
 
 
@@ -228,13 +230,23 @@ class SqlJobRuns:
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """A session per `with` block; nothing is written unless commit() is called."""
+    """A session per `with` block; nothing is written unless commit() is called.
+
+    On SQLite a unit of work opened while the same thread holds another on the same database
+    (a notifier reading rooms while the reminder it sends is claimed) works inside the outer
+    one: a second connection would wait for the outer's write lock until its busy timeout.
+    """
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
+        self.nested = False
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
-        self.session = self.session_factory()
+        outer = _held_sqlite_session(self.session_factory)
+        self.nested = outer is not None
+        self.session = outer if outer is not None else self.session_factory()
+        if not self.nested and _is_sqlite(self.session_factory):
+            _HELD.sessions = {**_held(), id(self.session_factory.kw["bind"]): self.session}
         self.rooms = SqlRoomRepository(self.session)
         self.reservations = SqlReservationRepository(self.session)
         self.job_runs = SqlJobRuns(self.session)
@@ -245,11 +257,41 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self
 
     def __exit__(self, *args: object) -> None:
+        if self.nested:
+            return  # the outer unit of work ends the transaction
         super().__exit__(*args)  # type: ignore[arg-type]
         self.session.close()
+        if _is_sqlite(self.session_factory):
+            key = id(self.session_factory.kw["bind"])
+            _HELD.sessions = {k: v for k, v in _held().items() if k != key}
 
     def commit(self) -> None:
+        if self.nested:
+            self.session.flush()  # committed (or not) with the outer unit of work
+            return
         self.session.commit()  # overlaps were already refused at flush (immediate constraint)
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if not self.nested:
+            self.session.rollback()
+
+
+_HELD = threading.local()  # SQLite: the session each thread's open unit of work holds, by engine
+
+
+def _held() -> dict[int, Session]:
+    """This thread's open SQLite sessions, by engine."""
+    return getattr(_HELD, "sessions", {})
+
+
+def _is_sqlite(factory: sessionmaker[Session]) -> bool:
+    """True when the factory's sessions talk to SQLite."""
+    bind = factory.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
+def _held_sqlite_session(factory: sessionmaker[Session]) -> Session | None:
+    """The session this thread already holds on the same SQLite database, if any."""
+    if not _is_sqlite(factory):
+        return None
+    return _held().get(id(factory.kw["bind"]))
