@@ -55,6 +55,15 @@ def span(r: Reservation, tz: ZoneInfo, lang: str = "ja") -> str:
     return span_text(local(r.start, tz).time(), local(r.end, tz).time(), lang)
 
 
+def slot_text(
+    room_id: str, start: datetime, end: datetime, rooms: Mapping[str, Room], tz: ZoneInfo,
+    lang: str,
+) -> str:  # fmt: skip
+    """'会議室A 12月2日(水) 14:00〜15:00' / 'Room A, Wed, Dec 2, 14:00–15:00' (no booking yet)."""
+    sep = ", " if lang == "en" else " "
+    return f"{room_name(room_id, rooms, lang)}{sep}{when(start, end, tz, lang)}"
+
+
 def room_name(room_id: str, rooms: Mapping[str, Room], lang: str) -> str:
     """A room's display name in the language (never its id unless the room is unknown)."""
     room = rooms.get(room_id)

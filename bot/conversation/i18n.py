@@ -271,6 +271,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "series_this": {"ja": "この日だけ", "en": "This date"},
     "series_following": {"ja": "この日以降すべて", "en": "This and following"},
     "series_all": {"ja": "すべての日", "en": "All dates"},
+    "series_whole": {"ja": "繰り返し予約全体", "en": "The whole series"},
     "series_pick": {"ja": "キャンセルする日を選ぶ", "en": "Cancel dates…"},
     "series_confirm_text": {
         "ja": "選んだ予約をキャンセルしますか？",

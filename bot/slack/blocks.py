@@ -123,7 +123,8 @@ def series_line(
     first = dates[0]
     room = rooms[first.room_id].label(lang) if first.room_id in rooms else first.room_id
     days = [day_text(local(r.start, tz).date(), lang) + status_text(r.status, lang) for r in dates]
-    shown = join(days[:SHOWN_DATES], lang) + ("…" if len(days) > SHOWN_DATES else "")
+    shown = ("; " if lang == "en" else "、").join(days[:SHOWN_DATES])
+    shown += "…" if len(days) > SHOWN_DATES else ""
     head = f"🔁 *{room}* {repeat_text(series, tz, lang)} {span(first, tz, lang)}"
     text = f"{head}{title_text(series.title, lang)}\n{shown}"
     return {**mrkdwn(text), "accessory": series_picker(series, dates, tz, lang)}
@@ -141,7 +142,7 @@ def series_picker(series: Series, dates: list[Reservation], tz: ZoneInfo, lang: 
         ]  # fmt: skip
         groups.append({"label": plain(day_text(day, lang)), "options": options})
     everything = {"text": plain(t("series_all", lang)), "value": f"{series.id}|all||{lang}"}
-    groups.append({"label": plain(t("series_all", lang)), "options": [everything]})
+    groups.append({"label": plain(t("series_whole", lang)), "options": [everything]})
     return {
         "type": "static_select", "action_id": SERIES_PICK_ACTION,
         "placeholder": plain(t("series_pick", lang)), "option_groups": groups,

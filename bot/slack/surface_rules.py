@@ -8,7 +8,7 @@ from typing import Any
 from booking.clock import local
 from booking.errors import AlreadyDecided, BookingError, OfferLapsed, SlotFree
 from bot.conversation.desk import Desk
-from bot.conversation.formats import describe, join, room_name, when
+from bot.conversation.formats import describe, join, slot_text
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
 from bot.slack import blocks, rule_blocks
@@ -60,8 +60,7 @@ def join_waitlist(desk: Desk, user: str, value: str, default_lang: str) -> tuple
     except (BookingError, ValueError) as error:
         text = error_text(error, lang) if isinstance(error, BookingError) else t("error", lang)
         return text, [blocks.mrkdwn(text)]
-    name, sep = room_name(entry.room_id, desk.rooms(), lang), ", " if lang == "en" else " "
-    what = f"{name}{sep}{when(entry.start, entry.end, desk.policy.tz, lang)}"
+    what = slot_text(entry.room_id, entry.start, entry.end, desk.rooms(), desk.policy.tz, lang)
     text = t("waitlisted", lang, what=what) + (
         t("waitlisted_ahead", lang, n=ahead) if ahead else ""
     )

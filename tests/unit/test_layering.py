@@ -40,13 +40,28 @@ NEVER = {
     "bot/conversation/offline": ("bot.conversation.core", "bot.conversation.model"),
     "bot/conversation/tools.py": ("bot.conversation.core", "bot.conversation.model"),
     "bot/conversation/types.py": ("bot.conversation.core", "bot.conversation.tools"),
+    "bot/conversation/rules_desk.py": ("bot.conversation.core", "bot.conversation.tools"),
+    "bot/reminders/rule_jobs.py": ("bot.reminders.jobs", "bot.reminders.scheduler"),
 }
 CORE_INSIDES = ("bot.conversation.model", "bot.conversation.offline", "bot.openai_model")
 for _surface in ("bot/slack", "bot/api", "bot/cli.py"):
     NEVER[_surface] = CORE_INSIDES  # surfaces reach the core's entry, never its model or parser
-LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client")
+LOWER_SLACK = (
+    "surface",
+    "blocks",
+    "threads",
+    "notify",
+    "deps",
+    "identity",
+    "language",
+    "client",
+    "surface_rules",
+    "rule_blocks",
+    "notify_rules",
+)
 for _name in LOWER_SLACK:
     NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")
+NEVER["bot/slack/blocks.py"] += ("bot.slack.rule_blocks", "bot.slack.surface_rules")  # below them
 ROOT_ONLY = "bot.container"  # the composition root: imported only from the top
 ROOT_USERS = {"bot/web.py", "bot/cli.py", "bot/wsgi.py", "bot/container.py"}
 
