@@ -137,7 +137,7 @@ def in_threads(jobs: list[Callable[[], None]]) -> float:
 def empty(engine: Engine) -> None:
     """Remove every reservation (between modes)."""
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE reservations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE reservations RESTART IDENTITY CASCADE"))
 
 
 def check(engine: Engine, expected: int) -> None:

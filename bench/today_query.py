@@ -100,7 +100,7 @@ def load(engine: Engine, dsn: str, rooms: int, total: int, today: date) -> None:
     buffer = io.StringIO("".join(rows(office(rooms), total, today)))
     conn = psycopg2.connect(dsn)
     with conn, conn.cursor() as cur:
-        cur.execute("TRUNCATE reservations RESTART IDENTITY")
+        cur.execute("TRUNCATE reservations RESTART IDENTITY CASCADE")
         cur.copy_expert(f"COPY reservations ({COLUMNS}) FROM STDIN WITH (FORMAT csv)", buffer)
     conn.autocommit = True
     with conn.cursor() as cur:
