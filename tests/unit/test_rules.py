@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ from booking.errors import (
 from booking.model import Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.rules import Notice
+from bot.settings import ConfigError, Settings
+from storage.rooms_file import RoomsFileError, load_rooms
 from tests.unit.fake_uow import FakeUnitOfWork
 
 NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)  # a Sunday
@@ -392,3 +395,33 @@ def test_an_update_waits_while_its_request_is_still_queued(uow: FakeUnitOfWork) 
         outcomes.append(outcome)
     assert outcomes == ["sent", "deferred"]  # the result to the requester; the update waits
     assert uow.fake_notices.rows[4].sent_at is None
+
+
+# ---- configuration --------------------------------------------------------------------------
+
+
+def test_rooms_file_approvers_are_identities(tmp_path: Path) -> None:
+    path = tmp_path / "rooms.yml"
+    path.write_text(
+        "rooms:\n"
+        "  - {id: '5', name: 応接室, approvers: [U01BOSS, 'slack:U02DEP', 'teams:t1:aad', U01BOSS]}\n"
+        "  - {id: '1', name: 会議室A}\n",
+        encoding="utf-8",
+    )
+    boss_room, plain = load_rooms(path)
+    assert boss_room.approvers == ("slack:U01BOSS", "slack:U02DEP", "teams:t1:aad")
+    assert plain.approvers == () and not plain.needs_approval("slack:U1")
+    assert boss_room.needs_approval("slack:U1") and not boss_room.needs_approval("slack:U01BOSS")
+    path.write_text(
+        "rooms:\n  - {id: '5', name: 応接室, approvers: {boss: U1}}\n", encoding="utf-8"
+    )
+    with pytest.raises(RoomsFileError, match="approvers"):
+        load_rooms(path)
+
+
+def test_settings_read_the_rules_timeouts() -> None:
+    assert (Settings().approval_timeout_hours, Settings().waitlist_hold_minutes) == (24, 10)
+    read = Settings.from_env({"APPROVAL_TIMEOUT_HOURS": "1.5", "WAITLIST_HOLD_MINUTES": "5"}, None)
+    assert (read.approval_timeout_hours, read.waitlist_hold_minutes) == (1.5, 5)
+    with pytest.raises(ConfigError, match="WAITLIST_HOLD_MINUTES"):
+        Settings.from_env({"WAITLIST_HOLD_MINUTES": "0"}, None)
