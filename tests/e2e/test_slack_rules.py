@@ -161,3 +161,16 @@ def test_a_series_date_cancel_asks_which_and_mybookings_shows_one_line(
     with slack.engine.connect() as connection:
         left = select(func.count()).where(ReservationRow.active)
         assert connection.execute(left).scalar_one() == 0
+
+
+def test_book_command_on_a_taken_slot_offers_to_wait(slack: Slack, jobs: Container) -> None:
+    day = tomorrow()
+    add_reservation(slack.engine, "2", "U1", jst(day, "10:00"), jst(day, "11:00"))
+    assert_acked(slack.command("/book", f"会議室B {day:%m月%d日} 10:00-11:00", user="U2"))
+    answer = wait_for_response(slack.fake, "r1").args
+    assert "すでに予約されています" in answer["text"]
+    [notify] = buttons(answer["blocks"], "join_waitlist")
+    room, start, end, lang = notify["value"].split("|")
+    assert (room, lang) == ("2", "ja")
+    assert datetime.fromisoformat(start) == jst(day, "10:00")
+    assert datetime.fromisoformat(end) == jst(day, "11:00")
