@@ -16,14 +16,10 @@ from booking.errors import SlotTaken
 from booking.identity import parse as parse_identity
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
+from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.models import JobRunRow, ReservationRow, RoomRow
 from storage.rules_models import holding
-from storage.rules_repos import (
-    SqlApprovalRepository,
-    SqlNoticeRepository,
-    SqlSeriesRepository,
-    SqlWaitlistRepository,
-)
+from storage.rules_repos import SqlSeriesRepository, SqlWaitlistRepository
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
 SQLITE_OVERLAP_MESSAGE = "reservation_overlap"
