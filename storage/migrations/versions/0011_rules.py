@@ -163,7 +163,7 @@ def downgrade() -> None:
         batch.drop_column("occurrence")
         batch.drop_column("series_id")
         batch.drop_column("status")
-    with op.batch_alter_table("rooms") as batch:
+    with op.batch_alter_table("rooms", recreate="never") as batch:  # others refer to rooms
         batch.drop_column("approvers")
     op.drop_table("series")
     if op.get_bind().dialect.name != "postgresql":
