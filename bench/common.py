@@ -24,7 +24,8 @@ def fresh_database(url: str | None) -> tuple[str, Engine]:
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as connection:  # a given database starts empty of reservations
-        connection.execute(text("DELETE FROM reservations"))
+        for table in ("notices", "approval_decisions", "waitlist", "reservations", "series"):
+            connection.execute(text(f"DELETE FROM {table}"))  # children first
     sync_rooms(make_session_factory(engine), load_rooms(ROOT / "rooms.yml"))
     return url, engine
 

@@ -46,9 +46,11 @@ LENGTHS = [30, 30, 45, 60, 60, 60, 90, 120]
 COLUMNS = "room_id, owner_id, title, start_at, end_at, active, source, created_at"
 SELECT_ALL = """SELECT id, room_id, owner_id, title, start_at, end_at, active, source, created_at,
 cancelled_at, cancelled_by, reminded_at, checked_in_at FROM reservations"""
-RAW_QUERY = SELECT_ALL + " WHERE active AND start_at < %s AND end_at > %s ORDER BY start_at, id"
+HOLDING = "(active OR status IN ('pending', 'held'))"  # what holds a slot (migration 0011)
+RAW_QUERY = SELECT_ALL + f" WHERE {HOLDING} AND start_at < %s AND end_at > %s ORDER BY start_at, id"
 RANGE_QUERY = (
-    SELECT_ALL + " WHERE active AND tstzrange(start_at, end_at, '[)') && tstzrange(%s, %s, '[)')"
+    SELECT_ALL
+    + f" WHERE {HOLDING} AND tstzrange(start_at, end_at, '[)') && tstzrange(%s, %s, '[)')"
     " ORDER BY start_at, id"
 )  # the same rows; can use a GiST index (the exclusion constraint's, or a dedicated one)
 
@@ -252,7 +254,7 @@ def report(
     print("\nquery issued by SqlReservationRepository.active_between:\n" + statement)
     print("\nEXPLAIN (ANALYZE, BUFFERS):\n" + plan + "\n\n" + verdict(plan))
     print("\nplans compared:")
-    print("  as issued (range predicate, ix_reservations_active_period): " + plan_facts(plan))
+    print("  as issued (range predicate, ix_reservations_holding_period): " + plan_facts(plan))
     plain = explain(dsn, RAW_QUERY, (end, start))
     print("  plain start/end comparison (the query before 0003):        " + plan_facts(plain))
 

@@ -5,6 +5,7 @@ Fields are the domain's names (room, date, start, end, id); each surface maps th
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import ClassVar
 
 
@@ -94,6 +95,7 @@ class SlotTaken(BookingError):
         )
         self.room_id = room_id
         self.conflicting_id = conflicting_id
+        self.wanted: tuple[datetime, datetime] | None = None  # the slot asked for, when known
 
 
 class NotOwner(BookingError):
@@ -141,3 +143,118 @@ class UnsupportedEvent(BookingError):
         en, ja = self.TEXTS.get(kind, self.TEXTS["all_day"])
         super().__init__(en, ja)
         self.kind = kind
+
+
+class NotApprover(BookingError):
+    """Only the room's approvers may approve or reject a booking of it."""
+
+    code = "not_approver"
+    field = "id"
+
+    def __init__(self, reservation_id: int):
+        super().__init__(
+            f"Only the room's approvers can approve or reject booking #{reservation_id}.",
+            f"予約#{reservation_id}を承認・却下できるのは、この会議室の承認者だけです。",
+        )
+        self.reservation_id = reservation_id
+
+
+class AlreadyDecided(BookingError):
+    """Someone decided on the pending booking first (or it expired, or was cancelled)."""
+
+    code = "already_decided"
+    field = "id"
+
+    def __init__(self, reservation_id: int, outcome: str = "", decided_by: str = ""):
+        words = {"approved": ("approved", "承認"), "rejected": ("rejected", "却下")}
+        en, ja = words.get(outcome, ("settled", "処理"))
+        super().__init__(
+            f"Booking #{reservation_id} was already {en}.",
+            f"予約#{reservation_id}はすでに{ja}されています。",
+        )
+        self.reservation_id, self.outcome, self.decided_by = reservation_id, outcome, decided_by
+
+
+class SlotFree(BookingError):
+    """Nobody holds the slot: book it instead of waiting for it."""
+
+    code = "slot_free"
+    field = "start"
+
+    def __init__(self, room_id: str, room_name: str = "", room_name_en: str = ""):
+        label, label_ja = room_name_en or room_name or room_id, room_name or room_id
+        super().__init__(
+            f"{label} is free at that time: book it directly.",
+            f"{label_ja}はその時間空いています。そのまま予約できます。",
+        )
+        self.room_id = room_id
+
+
+class OfferLapsed(BookingError):
+    """The slot held for a waiter was not taken in time (or was declined)."""
+
+    code = "offer_lapsed"
+    field = "id"
+
+    def __init__(self, reservation_id: int):
+        super().__init__(
+            f"The hold on #{reservation_id} has lapsed; the slot went to the next person waiting.",
+            f"予約#{reservation_id}の仮押さえは期限が切れ、次に待っている人に回りました。",
+        )
+        self.reservation_id = reservation_id
+
+
+class SeriesNotFound(BookingError):
+    """No series has the given id."""
+
+    code = "series_not_found"
+    field = "id"
+
+    def __init__(self, series_id: int):
+        super().__init__(
+            f"There is no repeating booking #{series_id}.",
+            f"繰り返し予約#{series_id}が見つかりません。",
+        )
+        self.series_id = series_id
+
+
+class SeriesDateNotFound(BookingError):
+    """The series has no booked date on the given day."""
+
+    code = "series_date_not_found"
+    field = "date"
+
+    def __init__(self, series_id: int, day: date):
+        super().__init__(
+            f"Repeating booking #{series_id} has no date on {day:%b} {day.day}.",
+            f"繰り返し予約#{series_id}には{day.month}月{day.day}日の予約がありません。",
+        )
+        self.series_id = series_id
+
+
+class NotSeriesOwner(BookingError):
+    """Only the person who booked a series (or an admin) may cancel its dates."""
+
+    code = "not_owner"
+    field = "id"
+
+    def __init__(self, series_id: int):
+        super().__init__(
+            f"Only the person who booked repeating booking #{series_id} can change it.",
+            f"繰り返し予約#{series_id}を変更できるのは予約した本人だけです。",
+        )
+        self.series_id = series_id
+
+
+class WaitNotFound(BookingError):
+    """No waitlist entry has the given id (or it is not the actor's)."""
+
+    code = "wait_not_found"
+    field = "id"
+
+    def __init__(self, entry_id: int):
+        super().__init__(
+            f"There is no waitlist entry #{entry_id} of yours.",
+            f"キャンセル待ち#{entry_id}が見つかりません。",
+        )
+        self.entry_id = entry_id

@@ -6,6 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 NO_SHOW = "no-show"  # cancelled_by of a reservation the scheduler released: nobody checked in
+ACTIVE, PENDING, HELD = "active", "pending", "held"  # the statuses that hold a slot
+CANCELLED, REJECTED, EXPIRED = "cancelled", "rejected", "expired"
+HOLDING = (ACTIVE, PENDING, HELD)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -54,6 +57,11 @@ class Room:
     calendar: str | None = (
         None  # the room's CalDAV calendar (rooms.yml `calendar:`), if not the default
     )
+    approvers: tuple[str, ...] = ()  # namespaced identities; none: anyone books directly
+
+    def needs_approval(self, owner_id: str) -> bool:
+        """True when a booking by this owner waits for one of the room's approvers."""
+        return bool(self.approvers) and owner_id not in self.approvers
 
     def label(self, lang: str) -> str:
         """The name to show in a language: the English name for 'en' when there is one."""
@@ -90,6 +98,23 @@ class Reservation:
     party_size: int | None = None
     sequence: int = 0  # grows with every change a calendar shows (iCalendar SEQUENCE)
     updated_at: datetime | None = None
+    status: str = ACTIVE  # active | pending | held, or why it stopped holding its slot
+    series_id: int | None = None
+    occurrence: int | None = None  # the date's place in its series, from 0
+
+    def __post_init__(self) -> None:
+        """Keep `active` (confirmed and live) and `status` telling the same story."""
+        if self.status in (PENDING, HELD):
+            self.active = False
+        elif self.active:
+            self.status = ACTIVE
+        elif self.status == ACTIVE:
+            self.status = CANCELLED
+
+    @property
+    def holds_slot(self) -> bool:
+        """True while nobody else may book its slot: active, pending approval or held."""
+        return self.active or self.status in (PENDING, HELD)
 
     @property
     def start(self) -> datetime:
@@ -104,9 +129,13 @@ class Reservation:
     def cancelled(self, by: str, at: datetime) -> Reservation:
         """A copy of this reservation marked cancelled (a new revision for calendars)."""
         return replace(
-            self, active=False, cancelled_at=at, cancelled_by=by,
+            self, active=False, status=CANCELLED, cancelled_at=at, cancelled_by=by,
             sequence=self.sequence + 1, updated_at=at,
         )  # fmt: skip
+
+    def with_status(self, status: str, **changes: object) -> Reservation:
+        """A copy with another status (active exactly when the status is)."""
+        return replace(self, status=status, active=status == ACTIVE, **changes)  # type: ignore[arg-type]
 
     def moved(self, room_id: str, slot: TimeSlot, at: datetime | None = None) -> Reservation:
         """A copy in another room or slot; a new start time needs a new reminder."""

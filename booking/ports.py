@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from booking.calendar import CalendarLink, FeedToken, OutboxEntry
 from booking.model import BoardToken, Reservation, Room
+from booking.rules import Decision, Notice, Series, WaitEntry
 from booking.usage import Held, Outcomes
 
 
@@ -208,6 +209,104 @@ class JobRunRepository(Protocol):
         ...
 
 
+class SeriesRepository(Protocol):
+    """Storage of repeating bookings; their dates are reservations carrying the series id."""
+
+    def add(self, series: Series) -> Series:
+        """Store a new series and return it with its id."""
+        ...
+
+    def get(self, series_id: int) -> Series | None:
+        """The series with this id."""
+        ...
+
+    def dates(self, series_id: int, *, for_update: bool = False) -> list[Reservation]:
+        """Every reservation of the series (cancelled ones too), by occurrence."""
+        ...
+
+
+class WaitlistRepository(Protocol):
+    """Storage of people waiting for a slot to free up."""
+
+    def add(self, entry: WaitEntry) -> WaitEntry:
+        """Store a new entry and return it with its id."""
+        ...
+
+    def get(self, entry_id: int, *, for_update: bool = False) -> WaitEntry | None:
+        """The entry with this id."""
+        ...
+
+    def save(self, entry: WaitEntry) -> None:
+        """Persist changes to an entry."""
+        ...
+
+    def waiting_for(
+        self, owner_id: str, room_id: str, start: datetime, end: datetime
+    ) -> WaitEntry | None:
+        """The owner's entry still waiting for exactly this slot, if any."""
+        ...
+
+    def ahead_of(self, entry: WaitEntry) -> int:
+        """How many earlier entries still wait for an overlapping slot of the same room."""
+        ...
+
+    def rooms_waited_on(self) -> list[str]:
+        """Rooms with entries waiting or offered, by id."""
+        ...
+
+    def lock_room(self, room_id: str) -> bool:
+        """Take the room's waitlist for this transaction; False when another process has it."""
+        ...
+
+    def in_room(self, room_id: str, status: str) -> list[WaitEntry]:
+        """The room's entries in one status, first come first."""
+        ...
+
+    def holding(self, reservation_id: int) -> WaitEntry | None:
+        """The entry whose offer is this held reservation."""
+        ...
+
+
+class NoticeRepository(Protocol):
+    """The outbox of messages to people, each delivered once by the scheduler."""
+
+    def add(self, notice: Notice) -> None:
+        """Queue a notice (in the transaction of the change it tells about)."""
+        ...
+
+    def claim_next(self, now: datetime) -> Notice | None:
+        """Lock the oldest due, undelivered notice (others skip it)."""
+        ...
+
+    def mark(self, notice_id: int, now: datetime, outcome: str, ref: str) -> None:
+        """Record how the notice went; it is never claimed again."""
+        ...
+
+    def defer(self, notice_id: int, until: datetime) -> None:
+        """Leave the notice for a later poll."""
+        ...
+
+    def request_to(self, reservation_id: int, recipient: str) -> Notice | None:
+        """The approval request sent (or queued) to one approver about a reservation."""
+        ...
+
+
+class ApprovalRepository(Protocol):
+    """Decisions on pending reservations: at most one each."""
+
+    def decide(self, decision: Decision) -> bool:
+        """Record the decision; False when the reservation already has one."""
+        ...
+
+    def get(self, reservation_id: int) -> Decision | None:
+        """The decision on a reservation, if any."""
+        ...
+
+    def claim_expired(self, now: datetime, timeout: timedelta, limit: int) -> list[Reservation]:
+        """Lock pending reservations older than the timeout or already started (others skip)."""
+        ...
+
+
 Observer = Callable[[str, dict[str, Any]], None]
 
 
@@ -225,6 +324,10 @@ class AbstractUnitOfWork(abc.ABC):
     outbox: OutboxRepository
     calendar_links: CalendarLinkRepository
     feed_tokens: FeedTokenRepository
+    series: SeriesRepository
+    waitlist: WaitlistRepository
+    notices: NoticeRepository
+    approvals: ApprovalRepository
     observer: Observer | None = None
 
     def record(self, event: str, **data: Any) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from booking import approvals
 from booking.clock import at, day_bounds
 from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
@@ -85,12 +86,14 @@ def book(
     reservation = Reservation(
         room_id=found.id, owner_id=owner_id, slot=slot, title=title.strip(),
         created_at=now, source=source, party_size=party_size,
+        status=approvals.initial_status(found, owner_id),
     )  # fmt: skip
     try:
         saved = uow.reservations.add(reservation)
     except SlotTaken:  # lost a race the database settled: name the room all the same
         uow.record("conflict", room_id=found.id, source=source)
         raise SlotTaken(found.id, room_name=found.name, room_name_en=found.label("en")) from None
+    approvals.request_approval(uow, found, saved, now)
     if calendar:
         record_change(uow, None, saved, now)
     return saved
@@ -138,7 +141,7 @@ def change_reservation(
         target = resolve_room(uow, room) if room else None
         room_id = target.id if target else current.room_id
         slot = TimeSlot(start or current.start, end or current.end)
-        moved = move(uow, policy, current, room_id, slot, now)
+        moved = move(uow, policy, current, room_id, slot, now, target)
         record_change(uow, current, moved, now)
         uow.commit()
     return moved
@@ -151,8 +154,12 @@ def move(
     room_id: str,
     requested: TimeSlot,
     now: datetime,
+    target: Room | None = None,
 ) -> Reservation:
-    """Move a reservation inside an open unit of work, under the rules for a new one."""
+    """Move a reservation inside an open unit of work, under the rules for a new one.
+
+    Moved into another room, it takes that room's approval rule.
+    """
     slot = requested.in_utc()
     policy.validate(slot, now)
     clash = [
@@ -164,6 +171,8 @@ def move(
         en = named.label("en") if named else ""
         raise SlotTaken(room_id, clash[0].id, named.name if named else "", en)
     moved = current.moved(room_id, slot, now)
+    if target is not None and target.id != current.room_id:
+        moved = approvals.after_move(uow, target, moved, now)
     uow.reservations.save(moved)
     return moved
 
@@ -214,7 +223,7 @@ def _owned_active(
         raise ReservationNotFound(reservation_id)
     if actor_id != reservation.owner_id and actor_id not in set(admins):
         raise NotOwner(reservation_id)
-    if not reservation.active:
+    if not reservation.holds_slot:
         raise AlreadyCancelled(reservation_id)
     return reservation
 

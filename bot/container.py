@@ -167,6 +167,8 @@ class Container:
             s.no_show_release_minutes,
             s.digest_time,
             s.digest_grace_minutes,
+            approval_timeout_hours=s.approval_timeout_hours,
+            waitlist_hold_minutes=s.waitlist_hold_minutes,
         )
         notifiers: dict[str, Notifier] = {"slack": SlackNotifier(client, self.desk, lang)}
         if s.teams_enabled:

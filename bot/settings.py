@@ -57,6 +57,8 @@ class Settings:
     digest_channel: str | None = None
     digest_time: str = "08:30"
     digest_grace_minutes: int = 30
+    approval_timeout_hours: float = 24
+    waitlist_hold_minutes: int = 10
     metrics_dir: str | None = None
     log_level: str = "INFO"
     board_show_owners: bool = False
@@ -259,6 +261,8 @@ def _parse(read: _Reader) -> Settings:
         digest_channel=read.text("DIGEST_CHANNEL"),
         digest_time=read.text("DIGEST_TIME", "08:30") or "08:30",
         digest_grace_minutes=int(read.number("DIGEST_GRACE_MINUTES", 30, top=24 * 60)),
+        approval_timeout_hours=read.number("APPROVAL_TIMEOUT_HOURS", 24, float, top=24 * 90),
+        waitlist_hold_minutes=int(read.number("WAITLIST_HOLD_MINUTES", 10, top=24 * 60)),
         metrics_dir=read.text("PROMETHEUS_MULTIPROC_DIR"),
         log_level=(read.text("LOG_LEVEL", "INFO") or "INFO").upper(),
         board_show_owners=read.flag("BOARD_SHOW_OWNERS", False),

@@ -12,6 +12,7 @@ from bot.api import errors as api_errors
 from bot.api.auth import TokenCheck
 from bot.api.chat import create_blueprint as chat_blueprint
 from bot.api.routes import create_blueprint as api_blueprint
+from bot.api.rules_routes import create_blueprint as rules_blueprint
 from bot.board.present import Privacy
 from bot.board.report import create_blueprint as report_blueprint
 from bot.board.security import AdminCheck
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     auth = TokenCheck(container.settings.api_token, container.settings.is_development)
     app.register_blueprint(api_blueprint(container.desk, auth))
+    app.register_blueprint(rules_blueprint(container.desk, auth))
     app.register_blueprint(chat_blueprint(container.conversation, container.policy.tz, auth))
     app.register_blueprint(slack_blueprint(container.slack))
     register_boards(app, container)

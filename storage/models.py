@@ -61,6 +61,7 @@ class RoomRow(Base):
     equipment: Mapped[list[str]] = mapped_column(JSON, default=list)
     floor: Mapped[str | None] = mapped_column(String(50), nullable=True)
     name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approvers: Mapped[list[str]] = mapped_column(JSON, default=list)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     calendar: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
@@ -92,6 +93,11 @@ class ReservationRow(Base):
     party_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # active | pending | held hold the slot (with `active` true only for the first); the
+    # others say why it stopped: cancelled, rejected, expired (storage.rules_models.HOLDING)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    series_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # → series.id (0011)
+    occurrence: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class JobRunRow(Base):

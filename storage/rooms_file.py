@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from booking.identity import parse as parse_identity
 from booking.model import Room
 from storage.models import RoomRow
 
@@ -63,7 +64,18 @@ def _room(entry: Any, index: int) -> Room:
         floor=str(entry["floor"]) if entry.get("floor") is not None else None,
         name_en=str(entry["name_en"]) if entry.get("name_en") else None,
         calendar=str(entry["calendar"]) if entry.get("calendar") else None,
+        approvers=_approvers(entry),
     )
+
+
+def _approvers(entry: dict[str, Any]) -> tuple[str, ...]:
+    """`approvers:` as namespaced identities (bare Slack ids are Slack's, as in ADMIN_USERS)."""
+    raw = entry.get("approvers") or ()
+    if isinstance(raw, str):
+        raw = raw.replace(",", " ").split()
+    if not isinstance(raw, list | tuple):
+        raise RoomsFileError(f"room {entry['id']}: approvers must be a list of user ids")
+    return tuple(dict.fromkeys(parse_identity(str(a), "slack") for a in raw if str(a).strip()))
 
 
 def sync_rooms(session_factory: sessionmaker[Session], rooms: list[Room]) -> SyncResult:
@@ -105,6 +117,7 @@ def _apply(row: RoomRow, room: Room) -> bool:
         "floor": room.floor,
         "name_en": room.name_en,
         "calendar": room.calendar,
+        "approvers": list(room.approvers),
         "retired": False,
     }
     changed = any(getattr(row, key, None) != value for key, value in values.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,13 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.errors import SlotTaken
+from booking.identity import parse as parse_identity
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Held, Outcomes
 from storage import usage
+from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.boards import SqlBoardTokens
 from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
 from storage.models import JobRunRow, ReservationRow, RoomRow
+from storage.rules_models import holding
+from storage.rules_repos import SqlSeriesRepository, SqlWaitlistRepository
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
 SQLITE_OVERLAP_MESSAGE = "reservation_overlap"
@@ -53,6 +58,7 @@ def room_from_row(row: RoomRow) -> Room:
         floor=row.floor,
         name_en=row.name_en,
         calendar=row.calendar,
+        approvers=tuple(parse_identity(str(a), "slack") for a in row.approvers or ()),
     )
 
 
@@ -77,6 +83,9 @@ def reservation_from_row(row: Any) -> Reservation:
         party_size=row.party_size,
         sequence=row.sequence or 0,
         updated_at=row.updated_at,
+        status=row.status,
+        series_id=row.series_id,
+        occurrence=row.occurrence,
     )
 
 
@@ -115,6 +124,9 @@ class SqlReservationRepository:
             party_size=reservation.party_size,
             sequence=reservation.sequence,
             updated_at=reservation.updated_at,
+            status=reservation.status,
+            series_id=reservation.series_id,
+            occurrence=reservation.occurrence,
         )
         self.session.add(row)
         with overlap_as_slot_taken(reservation.room_id):
@@ -132,7 +144,7 @@ class SqlReservationRepository:
         row = self.session.get_one(ReservationRow, reservation.id)
         row.title, row.room_id = reservation.title, reservation.room_id
         row.start_at, row.end_at = reservation.start, reservation.end
-        row.active = reservation.active
+        row.active, row.status = reservation.active, reservation.status
         row.cancelled_at, row.cancelled_by = reservation.cancelled_at, reservation.cancelled_by
         row.reminded_at, row.checked_in_at = reservation.reminded_at, reservation.checked_in_at
         row.sequence, row.updated_at = reservation.sequence, reservation.updated_at
@@ -142,7 +154,7 @@ class SqlReservationRepository:
     def active_between(
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
-        query = select(RESERVATIONS).where(ReservationRow.active, self._overlapping(start, end))
+        query = select(RESERVATIONS).where(holding(), self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
         rows = self.session.execute(query.order_by(ReservationRow.start_at, ReservationRow.id))
@@ -150,7 +162,7 @@ class SqlReservationRepository:
 
     def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
         """start_at < end AND end_at > start; on PostgreSQL as a range overlap, so the GiST
-        index on active periods answers it instead of scanning all past reservations."""
+        index on holding periods answers it instead of scanning all past reservations."""
         if self.session.get_bind().dialect.name == "postgresql":
             period = func.tstzrange(ReservationRow.start_at, ReservationRow.end_at, "[)")
             asked = func.tstzrange(start, end, "[)")
@@ -161,7 +173,7 @@ class SqlReservationRepository:
         query = (
             select(ReservationRow)
             .where(
-                ReservationRow.active,
+                holding(),
                 ReservationRow.owner_id == owner_id,
                 ReservationRow.end_at > now,
             )
@@ -276,13 +288,23 @@ class SqlJobRuns:
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """A session per `with` block; nothing is written unless commit() is called."""
+    """A session per `with` block; nothing is written unless commit() is called.
+
+    On SQLite a unit of work opened while the same thread holds another on the same database
+    (a notifier reading rooms while the reminder it sends is claimed) works inside the outer
+    one: a second connection would wait for the outer's write lock until its busy timeout.
+    """
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
+        self.nested = False
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
-        self.session = self.session_factory()
+        outer = _held_sqlite_session(self.session_factory)
+        self.nested = outer is not None
+        self.session = outer if outer is not None else self.session_factory()
+        if not self.nested and _is_sqlite(self.session_factory):
+            _HELD.sessions = {**_held(), id(self.session_factory.kw["bind"]): self.session}
         self.rooms = SqlRoomRepository(self.session)
         self.reservations = SqlReservationRepository(self.session)
         self.job_runs = SqlJobRuns(self.session)
@@ -290,14 +312,48 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.outbox = SqlOutbox(self.session)
         self.calendar_links = SqlCalendarLinks(self.session)
         self.feed_tokens = SqlFeedTokens(self.session)
+        self.series = SqlSeriesRepository(self.session, reservation_from_row)
+        self.waitlist = SqlWaitlistRepository(self.session)
+        self.notices = SqlNoticeRepository(self.session)
+        self.approvals = SqlApprovalRepository(self.session, reservation_from_row)
         return self
 
     def __exit__(self, *args: object) -> None:
+        if self.nested:
+            return  # the outer unit of work ends the transaction
         super().__exit__(*args)  # type: ignore[arg-type]
         self.session.close()
+        if _is_sqlite(self.session_factory):
+            key = id(self.session_factory.kw["bind"])
+            _HELD.sessions = {k: v for k, v in _held().items() if k != key}
 
     def commit(self) -> None:
+        if self.nested:
+            self.session.flush()  # committed (or not) with the outer unit of work
+            return
         self.session.commit()  # overlaps were already refused at flush (immediate constraint)
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if not self.nested:
+            self.session.rollback()
+
+
+_HELD = threading.local()  # SQLite: the session each thread's open unit of work holds, by engine
+
+
+def _held() -> dict[int, Session]:
+    """This thread's open SQLite sessions, by engine."""
+    return getattr(_HELD, "sessions", {})
+
+
+def _is_sqlite(factory: sessionmaker[Session]) -> bool:
+    """True when the factory's sessions talk to SQLite."""
+    bind = factory.kw.get("bind")
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
+def _held_sqlite_session(factory: sessionmaker[Session]) -> Session | None:
+    """The session this thread already holds on the same SQLite database, if any."""
+    if not _is_sqlite(factory):
+        return None
+    return _held().get(id(factory.kw["bind"]))

@@ -24,6 +24,7 @@ from storage.rooms_file import load_rooms, sync_rooms
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS_FILE = ROOT / "rooms.yml"
 NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)
+RULE_TABLES = ("notices", "approval_decisions", "waitlist")  # PostgreSQL: TRUNCATE … CASCADE
 
 
 def _service_url(name: str) -> str:
@@ -92,13 +93,11 @@ def reset(engine: Engine) -> None:
                     " RESTART IDENTITY CASCADE"
                 )
             )
-        else:
+        else:  # children first: SQLite enforces the foreign keys
             connection.execute(text("DELETE FROM answer_feedback"))
             connection.execute(text("DELETE FROM board_tokens"))
-            for table in CALENDAR_TABLES:
+            for table in (*CALENDAR_TABLES, *RULE_TABLES, "reservations", "series", "rooms"):
                 connection.execute(text(f"DELETE FROM {table}"))
-            connection.execute(text("DELETE FROM reservations"))
-            connection.execute(text("DELETE FROM rooms"))
     sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))
 
 

@@ -34,6 +34,14 @@ STATUS = {
     errors.SlotTaken: 409,
     errors.AlreadyCancelled: 409,
     errors.NotOwner: 403,
+    errors.NotSeriesOwner: 403,
+    errors.NotApprover: 403,
+    errors.SeriesNotFound: 404,
+    errors.SeriesDateNotFound: 404,
+    errors.WaitNotFound: 404,
+    errors.SlotFree: 409,
+    errors.OfferLapsed: 409,
+    errors.AlreadyDecided: 409,
 }
 
 

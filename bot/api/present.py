@@ -36,7 +36,8 @@ def reservation_json(reservation: Reservation, tz: ZoneInfo) -> dict[str, Any]:
         "end": end.isoformat(),
         "title": reservation.title,
         "owner": owner_json(reservation.owner_id),
-        "status": "active" if reservation.active else "cancelled",
+        "status": reservation.status,  # active | pending | held | cancelled | rejected | expired
+        "series-id": reservation.series_id,
     }
 
 

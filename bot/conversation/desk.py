@@ -12,7 +12,7 @@ from typing import Protocol
 
 from booking import boards, services
 from booking.clock import at
-from booking.errors import BookingError
+from booking.errors import BookingError, SlotTaken
 from booking.model import BoardToken, Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
@@ -20,6 +20,7 @@ from booking.services import RoomDay
 from booking.usage import Period, Utilisation
 from bot.conversation.i18n import t
 from bot.conversation.offline.understand import understand
+from bot.conversation.rules_desk import RulesDesk
 
 Clock = Callable[[], datetime]
 
@@ -64,6 +65,7 @@ class Desk:
     ):
         self.uow, self.policy, self.clock, self.admins = uow, policy, clock, admins
         self.calendar = calendar
+        self.rules = RulesDesk(uow, policy, clock, admins)  # approvals, waitlist, series
 
     def today(self) -> date:
         """Today's date in the office's zone."""
@@ -92,11 +94,15 @@ class Desk:
         source: str,
         party_size: int | None = None,
     ) -> Reservation:
-        """Book a slot for the actor (for a party of `party_size` people, when known)."""
-        return services.create_reservation(
-            self.uow(), self.policy, room=room, start=start, end=end, owner_id=actor,
-            now=self.clock(), title=title, source=source, party_size=party_size,
-        )  # fmt: skip
+        """Book a slot for the actor (a SlotTaken carries what was wanted, to wait for it)."""
+        try:
+            return services.create_reservation(
+                self.uow(), self.policy, room=room, start=start, end=end, owner_id=actor,
+                now=self.clock(), title=title, source=source, party_size=party_size,
+            )  # fmt: skip
+        except SlotTaken as taken:
+            taken.wanted = (start, end)
+            raise
 
     def book_text(self, actor: str, text: str, lang: str, source: str) -> Reservation:
         """Book from a typed request ('会議室A 明日 14:00-15:00') when it names everything."""

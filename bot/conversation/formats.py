@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from booking.clock import local
 from booking.model import Reservation, Room
+from booking.rules import Series
+from bot.conversation.i18n import t
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -53,6 +55,15 @@ def span(r: Reservation, tz: ZoneInfo, lang: str = "ja") -> str:
     return span_text(local(r.start, tz).time(), local(r.end, tz).time(), lang)
 
 
+def slot_text(
+    room_id: str, start: datetime, end: datetime, rooms: Mapping[str, Room], tz: ZoneInfo,
+    lang: str,
+) -> str:  # fmt: skip
+    """'会議室A 12月2日(水) 14:00〜15:00' / 'Room A, Wed, Dec 2, 14:00–15:00' (no booking yet)."""
+    sep = ", " if lang == "en" else " "
+    return f"{room_name(room_id, rooms, lang)}{sep}{when(start, end, tz, lang)}"
+
+
 def room_name(room_id: str, rooms: Mapping[str, Room], lang: str) -> str:
     """A room's display name in the language (never its id unless the room is unknown)."""
     room = rooms.get(room_id)
@@ -73,7 +84,16 @@ def describe(
     """'#12 会議室A 12月2日(水) 14:00〜15:00「定例」' / '#12 Room A, Wed, Dec 2, 14:00–15:00'."""
     room = room_name(r.room_id, rooms, lang)
     sep = ", " if lang == "en" else " "
-    return f"#{r.id} {room}{sep}{when(r.start, r.end, tz, lang, today)}{title_text(r.title, lang)}"
+    text = f"#{r.id} {room}{sep}{when(r.start, r.end, tz, lang, today)}{title_text(r.title, lang)}"
+    return text + status_text(r.status, lang)
+
+
+def status_text(status: str, lang: str) -> str:
+    """'（承認待ち）' / ' (pending approval)' for a booking not yet confirmed; '' otherwise."""
+    if status not in ("pending", "held"):
+        return ""
+    words = t(f"status_{status}", lang)
+    return f" ({words})" if lang == "en" else f"（{words}）"
 
 
 def equipment_text(names: Iterable[str], lang: str) -> str:
@@ -98,3 +118,11 @@ def people(n: int, lang: str) -> str:
 def paren(text: str, lang: str) -> str:
     """Text in brackets: full-width in Japanese （…）, ' (…)' in English."""
     return f" ({text})" if lang == "en" else f"（{text}）"
+
+
+def repeat_text(series: Series, tz: ZoneInfo, lang: str) -> str:
+    """'毎週月曜' / 'every Mon', '毎日' / 'daily', '平日毎日' / 'every weekday'."""
+    if series.repeat == "weekly":
+        wd = local(series.first.start, tz).weekday()
+        return t("repeat_weekly", lang, weekday=(WEEKDAYS_EN if lang == "en" else WEEKDAYS_JA)[wd])
+    return t("repeat_weekdays" if series.weekdays_only else "repeat_daily", lang)

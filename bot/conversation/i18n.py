@@ -382,6 +382,84 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "このレポートには管理者トークン（API_TOKEN）が必要です。",
         "en": "This report needs the admin token (API_TOKEN).",
     },
+    # approvals, the waitlist and series (booking/approvals.py, waitlist.py, series.py)
+    "status_pending": {"ja": "承認待ち", "en": "pending approval"},
+    "status_held": {"ja": "仮押さえ中", "en": "held for you"},
+    "requested": {
+        "ja": "予約を申請しました: {what}\n承認者に確認を依頼しました。結果はお知らせします。",
+        "en": "Requested: {what}\nI asked the room's approvers and will tell you their answer.",
+    },
+    "approval_request": {
+        "ja": "🔔 承認のお願い: {who}さんから予約の申請がありました。\n{what}",
+        "en": "🔔 Approval needed: {who} asked to book\n{what}",
+    },
+    "approve": {"ja": "承認する", "en": "Approve"},
+    "reject": {"ja": "却下する", "en": "Reject"},
+    "approved_by": {
+        "ja": "✅ {who}さんが承認しました: {what}",
+        "en": "✅ Approved by {who}: {what}",
+    },
+    "rejected_by": {
+        "ja": "❌ {who}さんが却下しました: {what}",
+        "en": "❌ Rejected by {who}: {what}",
+    },
+    "expired_unanswered": {
+        "ja": "⌛ 期限までに承認されなかったため取り消されました: {what}",
+        "en": "⌛ Withdrawn, nobody decided in time: {what}",
+    },
+    "your_approved": {
+        "ja": "✅ 予約が承認されました: {what}",
+        "en": "✅ Your booking was approved: {what}",
+    },
+    "your_rejected": {
+        "ja": "❌ 予約は承認されませんでした（{who}さん）: {what}",
+        "en": "❌ Your booking was not approved (by {who}): {what}",
+    },
+    "your_expired": {
+        "ja": "⌛ 期限までに承認されなかったため、予約を取り消しました: {what}",
+        "en": "⌛ Nobody approved your booking in time, so it was withdrawn: {what}",
+    },
+    "notify_me": {"ja": "空いたら知らせる", "en": "Notify me if it frees up"},
+    "waitlisted": {
+        "ja": "キャンセル待ちに登録しました: {what}\n空いたらお知らせします。",
+        "en": "You are on the waitlist for {what}\nI will tell you if it frees up.",
+    },
+    "waitlisted_ahead": {"ja": "（先に{n}人が待っています）", "en": " ({n} ahead of you)"},
+    "offer": {
+        "ja": "🎉 空きが出ました: {what}\n{until}まで仮押さえしています。使う場合は「予約する」を押してください。",
+        "en": "🎉 It freed up: {what}\nHeld for you until {until}. Press Book it to take it.",
+    },
+    "decline": {"ja": "不要", "en": "No thanks"},
+    "repeat_weekly": {"ja": "毎週{weekday}曜", "en": "every {weekday}"},
+    "repeat_daily": {"ja": "毎日", "en": "daily"},
+    "repeat_weekdays": {"ja": "平日毎日", "en": "every weekday"},
+    "series_ask": {
+        "ja": "繰り返し予約のどの日をキャンセルしますか？（{day}の予約から）",
+        "en": "Which dates of this repeating booking should I cancel? (from {day})",
+    },
+    "series_this": {"ja": "この日だけ", "en": "This date"},
+    "series_following": {"ja": "この日以降すべて", "en": "This and following"},
+    "series_all": {"ja": "すべての日", "en": "All dates"},
+    "series_whole": {"ja": "繰り返し予約全体", "en": "The whole series"},
+    "series_pick": {"ja": "キャンセルする日を選ぶ", "en": "Cancel dates…"},
+    "series_confirm_text": {
+        "ja": "選んだ予約をキャンセルしますか？",
+        "en": "Cancel the chosen dates?",
+    },
+    "series_cancelled": {
+        "ja": "キャンセルしました（{n}件）: {what}",
+        "en": "Cancelled {n} dates: {what}",
+    },
+    "series_nothing": {
+        "ja": "キャンセルする予約は残っていませんでした。",
+        "en": "There was nothing left to cancel.",
+    },
+    "step_join_waitlist": {"ja": "キャンセル待ちに登録しています", "en": "Joining the waitlist"},
+    "step_get_series": {"ja": "繰り返し予約を確認しています", "en": "Looking up the series"},
+    "step_cancel_series": {
+        "ja": "繰り返し予約をキャンセルしています",
+        "en": "Cancelling dates of the series",
+    },
 }
 
 

@@ -108,3 +108,23 @@ class BookSeries(CreateReservation):
     frequency: Literal["daily", "weekly"]
     count: int = Field(ge=1, le=20, description="Number of occurrences, the first on `date`.")
     weekdays_only: bool = Field(True, description="For daily series: skip Saturdays and Sundays.")
+
+
+class JoinWaitlist(CreateReservation):
+    """Put the current user on the waitlist of a taken slot (first come, first served): when it
+    frees up, the slot is held for them for a few minutes and they get a message to take it."""
+
+
+class GetSeries(Args):
+    """One repeating booking of the current user: its rule and every date with its id and status
+    (to move one date, use change_reservation with that date's id)."""
+
+    series_id: int = Field(ge=1, le=MAX_ID)
+
+
+class CancelSeries(Args):
+    """Cancel dates of a repeating booking: one date, that date and the following ones, or all."""
+
+    series_id: int = Field(ge=1, le=MAX_ID)
+    scope: Literal["this", "following", "all"]
+    date: dt.date | None = Field(None, description="The date (YYYY-MM-DD) for this / following.")

@@ -14,12 +14,13 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from booking import services
+from booking import series, services
 from booking.clock import at, local
 from booking.errors import BookingError, ReservationNotFound, SlotTaken
 from booking.model import Reservation, Room
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
+from bot.conversation import rule_tools
 from bot.conversation import tool_args as a
 from bot.conversation.alternatives import suggest
 from bot.conversation.formats import WEEKDAYS_EN
@@ -96,7 +97,8 @@ def describe(ctx: ToolContext, r: Reservation) -> dict[str, Any]:
         "end_time": f"{end:%H:%M}",
         "title": r.title,
         "mine": r.owner_id == ctx.user_id,
-        "status": "active" if r.active else "cancelled",
+        "status": r.status,  # active | pending (approval) | held (a waitlist offer) | cancelled…
+        **({"series_id": r.series_id} if r.series_id is not None else {}),
     }
 
 
@@ -248,46 +250,40 @@ def _moved(
 
 def book_series(ctx: ToolContext, args: a.BookSeries) -> dict[str, Any]:
     start, end = slot_of(ctx, args)
-    step = timedelta(days=7 if args.frequency == "weekly" else 1)
-    booked: list[dict[str, Any]] = []
-    conflicts: list[dict[str, Any]] = []
-    offset = timedelta(0)
-    while len(booked) + len(conflicts) < args.count:
-        s, e = start + offset, end + offset
-        offset += step
-        if (
-            args.frequency == "daily"
-            and args.weekdays_only
-            and local(s, ctx.policy.tz).weekday() >= 5
-        ):
-            continue
-        try:
-            made = _book(ctx, args.room, s, e, args.title, args.attendees)
-        except BookingError as error:
-            conflicts.append(
-                {
-                    "date": local(s, ctx.policy.tz).date().isoformat(),
-                    "error": error.to_dict(),
-                    **_alternatives(ctx, error, s, e),
-                }
-            )
-            continue
-        ctx.created.append(made)
-        ctx.offer(Action("cancel", made.id))
-        booked.append(describe(ctx, made))
-    return {"booked": booked, "conflicts": conflicts}
+    made = series.book_series(
+        ctx.uow(), ctx.policy, room=args.room, start=start, end=end, owner_id=ctx.user_id,
+        now=ctx.now, repeat=args.frequency, count=args.count,
+        weekdays_only=args.weekdays_only and args.frequency == "daily", title=args.title,
+        source="assistant",
+    )  # fmt: skip
+    for r in made.booked:
+        ctx.created.append(r)
+        ctx.offer(Action("cancel", r.id))
+    conflicts = [
+        {"date": local(slot.start, ctx.policy.tz).date().isoformat(), "error": error.to_dict(),
+         **_alternatives(ctx, error, slot.start, slot.end, wait=False)}
+        for slot, error in made.clashes
+    ]  # fmt: skip
+    series_id = made.series.id if made.series else None
+    return {"series_id": series_id, "booked": [describe(ctx, r) for r in made.booked],
+            "conflicts": conflicts}  # fmt: skip
 
 
 def _alternatives(
-    ctx: ToolContext, error: BookingError, start: datetime, end: datetime
+    ctx: ToolContext, error: BookingError, start: datetime, end: datetime, wait: bool = True
 ) -> dict[str, Any]:
-    """For a conflict: free rooms at that time and the nearest free times in that room."""
+    """For a conflict: free rooms at that time, the nearest free times in that room, and
+    (unless told not to) waiting for the slot itself."""
     if not isinstance(error, SlotTaken):
         return {}
     found = suggest(ctx.uow, ctx.policy, error.room_id, start, end, ctx.now)
     for room in found["free_rooms"]:
         ctx.offer(Action("book", room_id=room["id"], start=start.isoformat(), end=end.isoformat()))
-    return {"alternatives": found}
+    if wait:
+        ctx.offer(
+            Action("waitlist", room_id=error.room_id, start=start.isoformat(), end=end.isoformat())
+        )
+    return {"alternatives": found, "can_wait": wait}
 
 
 @dataclass(frozen=True)
@@ -320,6 +316,9 @@ TOOLS: dict[str, Tool] = {
         Tool("list_my_reservations", a.ListMyReservations, list_my_reservations),
         Tool("change_reservation", a.ChangeReservation, change_reservation),
         Tool("book_series", a.BookSeries, book_series),
+        Tool("join_waitlist", a.JoinWaitlist, rule_tools.join_waitlist),
+        Tool("get_series", a.GetSeries, rule_tools.get_series),
+        Tool("cancel_series", a.CancelSeries, rule_tools.cancel_series),
     )
 }
 

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 from booking.model import Reservation, Room
 
 Lang = Literal["ja", "en"]
-ActionKind = Literal["cancel", "check_in", "release", "book", "confirm"]
+ActionKind = Literal["cancel", "check_in", "release", "book", "confirm", "waitlist"]
 Source = Literal["model", "offline", "error"]
 
 
@@ -30,7 +30,7 @@ class Action:
     """A button a surface may offer: on a reservation, or a slot to book.
 
     'book' is a free alternative after a conflict; 'confirm' books exactly what was asked when the
-    message had no booking verb ("12月6日 14時〜15時 会議室B").
+    message had no booking verb ("12月6日 14時〜15時 会議室B"); 'waitlist' waits for the taken slot.
     """
 
     kind: ActionKind

@@ -1,1 +1,2 @@
-"""Reminders, no-show release and the daily digest, run by exactly one scheduler."""
+"""Reminders, no-show release, the daily digest, approval expiry, waitlist offers and notices, run
+by exactly one scheduler (each job is also safe in several)."""

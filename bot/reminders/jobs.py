@@ -14,6 +14,7 @@ from booking.model import Reservation
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from bot.reminders.notify import DigestPoster, Notifier, Outcome
+from bot.reminders.rule_jobs import RuleJobs
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -28,6 +29,8 @@ class JobConfig:
     no_show_release_minutes: int = 0
     digest_time: str = "08:30"
     digest_grace_minutes: int = 30
+    approval_timeout_hours: float = 24
+    waitlist_hold_minutes: int = 10
 
 
 class Jobs:
@@ -51,7 +54,15 @@ class Jobs:
             ("reminders", self.send_due_reminders),
             ("no_shows", self.release_no_shows),
             ("digest", self.post_digest),
+            *self.rules().table(),
         ]
+
+    def rules(self) -> RuleJobs:
+        """Approval expiry, waitlist offers and notice delivery, on the same notifiers."""
+        c = self.config
+        timeout = timedelta(hours=c.approval_timeout_hours)
+        hold = timedelta(minutes=c.waitlist_hold_minutes)
+        return RuleJobs(self.uow, self.notifiers, timeout, hold)
 
     def send_due_reminders(self, now: datetime) -> int:
         """Remind each owner whose meeting starts within the lead time; each exactly once.

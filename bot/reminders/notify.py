@@ -6,9 +6,11 @@ from datetime import date
 from typing import Literal, Protocol
 
 from booking.model import Reservation
+from booking.rules import Notice
 from booking.services import RoomDay
 
 Outcome = Literal["sent", "retry", "refused", "skipped"]
+Delivery = tuple[Outcome, str]  # how it went, and where it landed (to update it later)
 
 
 class Notifier(Protocol):
@@ -20,6 +22,10 @@ class Notifier(Protocol):
 
     def released(self, r: Reservation, minutes: int) -> None:
         """The booking was released because nobody checked in (failures are logged)."""
+        ...
+
+    def notify(self, notice: Notice, r: Reservation) -> Delivery:
+        """An approval request, decision or outcome, or a waitlist offer ('retry' leaves it)."""
         ...
 
 

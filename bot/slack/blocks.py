@@ -9,7 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.clock import local
-from booking.model import Reservation, Room
+from booking.model import HELD, Reservation, Room
+from booking.rules import Series
 from booking.services import RoomDay
 from bot.conversation.formats import (
     day_text,
@@ -18,8 +19,11 @@ from bot.conversation.formats import (
     join,
     paren,
     people,
+    repeat_text,
     span,
     span_text,
+    status_text,
+    title_text,
 )
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
@@ -37,6 +41,12 @@ BOOK_ALTERNATIVE_ACTION = "book_alternative"
 CALENDAR_ROTATE_ACTION = "calendar_rotate"
 CALENDAR_REVOKE_ACTION = "calendar_revoke"
 MAX_ALTERNATIVES = 3
+JOIN_WAITLIST_ACTION = "join_waitlist"
+TAKE_OFFER_ACTION = "take_offer"
+SERIES_ASK_ACTION = "ask_series_cancel"  # Cancel on a series date: which dates?
+SERIES_CANCEL_ACTION = "cancel_series"  # this / following / all, chosen
+SERIES_PICK_ACTION = "pick_series_cancel"  # the same choice from /mybookings' series line
+SHOWN_DATES = 8
 
 
 def mrkdwn(text: str) -> Block:
@@ -50,7 +60,10 @@ def plain(text: str) -> dict[str, Any]:
 
 
 def cancel_button(r: Reservation, lang: str) -> Block:
-    """A Cancel button (with a confirmation) for one reservation."""
+    """A Cancel button (with a confirmation) for one reservation; a series date asks which."""
+    if r.series_id is not None:
+        return {"type": "button", "action_id": SERIES_ASK_ACTION, "text": plain(t("cancel", lang)),
+                "style": "danger", "value": f"{r.series_id}|{r.id}|{lang}"}  # fmt: skip
     return {
         "type": "button",
         "action_id": CANCEL_ACTION,
@@ -96,13 +109,21 @@ def reservation_rows(
     lang: str,
     check_in: CheckIn | None = None,
     room_for: int = MAX_MESSAGE_BLOCKS - 2,
+    series: Mapping[int, Series] | None = None,
 ) -> list[Block]:
-    """The same buttons wherever reservations are listed: Cancel, and Check in when it is near."""
+    """The same buttons wherever reservations are listed: Cancel (Book it on a slot held for
+    you), and Check in when it is near; a known series as one line with its dates."""
     blocks: list[Block] = []
-    for r in reservations:
-        rows = [{**mrkdwn(describe(r, rooms, tz, lang)), "accessory": cancel_button(r, lang)}]
-        if check_in is not None and check_in.offered(r):
-            rows.append({"type": "actions", "elements": [check_in_button(r, lang)]})
+    for item in _grouped(reservations, series or {}):
+        if isinstance(item, tuple):
+            rows = [series_line(*item, rooms, tz, lang)]
+        else:
+            button = (
+                take_offer_button(item, lang) if item.status == HELD else cancel_button(item, lang)
+            )
+            rows = [{**mrkdwn(describe(item, rooms, tz, lang)), "accessory": button}]
+            if check_in is not None and check_in.offered(item):
+                rows.append({"type": "actions", "elements": [check_in_button(item, lang)]})
         if len(blocks) + len(rows) > room_for:
             break
         blocks += rows
@@ -115,10 +136,72 @@ def reservation_list(
     tz: ZoneInfo,
     lang: str,
     check_in: CheckIn | None = None,
+    series: Mapping[int, Series] | None = None,
 ) -> list[Block]:
     """One section per reservation with its buttons, or a line saying there are none."""
-    rows = reservation_rows(reservations, rooms, tz, lang, check_in)
+    rows = reservation_rows(reservations, rooms, tz, lang, check_in, series=series)
     return rows or [mrkdwn(t("none_upcoming", lang))]
+
+
+def take_offer_button(r: Reservation, lang: str) -> Block:
+    """'Book it' on a slot held for a waiter."""
+    return {"type": "button", "action_id": TAKE_OFFER_ACTION, "text": plain(t("book_it", lang)),
+            "style": "primary", "value": f"{r.id}:{lang}"}  # fmt: skip
+
+
+def _grouped(
+    reservations: Sequence[Reservation], series: Mapping[int, Series]
+) -> list[Reservation | tuple[Series, list[Reservation]]]:
+    """The reservations in order, each known series' dates gathered where its first one is."""
+    items: list[Reservation | tuple[Series, list[Reservation]]] = []
+    dates: dict[int, list[Reservation]] = {}
+    for r in reservations:
+        known = series.get(r.series_id) if r.series_id is not None else None
+        if known is None:
+            items.append(r)
+        elif r.series_id in dates:
+            dates[r.series_id].append(r)
+        else:
+            dates[r.series_id] = [r]  # type: ignore[index]
+            items.append((known, dates[r.series_id]))  # type: ignore[index]
+    return items
+
+
+def series_line(
+    series: Series, dates: list[Reservation], rooms: Mapping[str, Room], tz: ZoneInfo, lang: str
+) -> Block:
+    """'🔁 会議室A 毎週月曜 10:00〜11:00「定例」' and its dates, with a choice of what to cancel."""
+    first = dates[0]
+    room = rooms[first.room_id].label(lang) if first.room_id in rooms else first.room_id
+    days = [day_text(local(r.start, tz).date(), lang) + status_text(r.status, lang) for r in dates]
+    shown = ("; " if lang == "en" else "、").join(days[:SHOWN_DATES])
+    shown += "…" if len(days) > SHOWN_DATES else ""
+    head = f"🔁 *{room}* {repeat_text(series, tz, lang)} {span(first, tz, lang)}"
+    text = f"{head}{title_text(series.title, lang)}\n{shown}"
+    return {**mrkdwn(text), "accessory": series_picker(series, dates, tz, lang)}
+
+
+def series_picker(series: Series, dates: list[Reservation], tz: ZoneInfo, lang: str) -> Block:
+    """A select of what to cancel: one date, it and the following ones, or every date."""
+    groups = []
+    for r in dates[:SHOWN_DATES]:
+        day = local(r.start, tz).date()
+        options = [
+            {"text": plain(t(f"series_{scope}", lang)),
+             "value": f"{series.id}|{scope}|{day.isoformat()}|{lang}"}
+            for scope in ("this", "following")
+        ]  # fmt: skip
+        groups.append({"label": plain(day_text(day, lang)), "options": options})
+    everything = {"text": plain(t("series_all", lang)), "value": f"{series.id}|all||{lang}"}
+    groups.append({"label": plain(t("series_whole", lang)), "options": [everything]})
+    return {
+        "type": "static_select", "action_id": SERIES_PICK_ACTION,
+        "placeholder": plain(t("series_pick", lang)), "option_groups": groups,
+        "confirm": {"title": plain(t("cancel_confirm_title", lang)),
+                    "text": plain(t("series_confirm_text", lang)),
+                    "confirm": plain(t("cancel_confirm_yes", lang)),
+                    "deny": plain(t("cancel_confirm_no", lang))},
+    }  # fmt: skip
 
 
 def my_bookings(
@@ -128,12 +211,13 @@ def my_bookings(
     lang: str,
     check_in: CheckIn | None = None,
     extra: Sequence[Block] = (),
+    series: Mapping[int, Series] | None = None,
 ) -> list[Block]:
-    """/mybookings: a header, the list with its buttons, then any extra (the calendar link)."""
+    """/mybookings: a header, the list with its buttons (a series as one line), then any extra."""
     room_for = MAX_MESSAGE_BLOCKS - 1 - len(extra)
     return [
         {"type": "header", "text": plain(t("my_title", lang))},
-        *reservation_list(reservations[:room_for], rooms, tz, lang, check_in),
+        *reservation_list(reservations[:room_for], rooms, tz, lang, check_in, series),
         *extra,
     ]
 
@@ -185,10 +269,13 @@ def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> lis
 
 
 def room_day_text(d: RoomDay, tz: ZoneInfo, lang: str) -> str:
-    """A room's day: its name and size, each booking (who and what), and the free times."""
+    """A room's day: its name and size, each booking (who, what, its status), the free times."""
     lines = [f"*{d.room.label(lang)}*{paren(people(d.room.capacity, lang), lang)}"]
-    lines += [f"• {span(r, tz, lang)} {owner_label(r.owner_id, lang)} {r.title}".rstrip()
-              for r in d.reservations]  # fmt: skip
+    lines += [
+        f"• {span(r, tz, lang)} {owner_label(r.owner_id, lang)} {r.title}".rstrip()
+        + status_text(r.status, lang)
+        for r in d.reservations
+    ]
     if not d.reservations:
         lines.append(f"_{t('all_free', lang)}_")
     else:
@@ -236,16 +323,23 @@ def action_blocks(reply: Reply, tz: ZoneInfo, check_in: CheckIn | None = None) -
         reply_reservations(reply), reply.rooms, tz, reply.lang, check_in, MAX_MESSAGE_BLOCKS - 3
     )
     offers = [a for a in reply.actions if a.kind in ("book", "confirm")][:MAX_ALTERNATIVES]
-    if offers:
-        rows.append(
-            {"type": "actions", "elements": [alternative_button(a, reply, tz) for a in offers]}
-        )
+    buttons = [alternative_button(a, reply, tz) for a in offers]
+    buttons += [waitlist_button(a, reply.lang) for a in reply.actions if a.kind == "waitlist"][:1]
+    if buttons:
+        rows.append({"type": "actions", "elements": buttons})
     return rows
 
 
 def reply_blocks(reply: Reply, tz: ZoneInfo, check_in: CheckIn | None = None) -> list[Block]:
     """The core's reply: its text, then its buttons."""
     return [mrkdwn(reply.text or "…"), *action_blocks(reply, tz, check_in)][:MAX_MESSAGE_BLOCKS]
+
+
+def waitlist_button(action: Action, lang: str) -> Block:
+    """'Notify me if it frees up' for a taken slot: '<room>|<start>|<end>|<lang>'."""
+    value = f"{action.room_id}|{action.start}|{action.end}|{lang}"
+    return {"type": "button", "action_id": JOIN_WAITLIST_ACTION,
+            "text": plain(t("notify_me", lang)), "value": value}  # fmt: skip
 
 
 def alternative_button(action: Action, reply: Reply, tz: ZoneInfo) -> Block:
@@ -302,6 +396,7 @@ def home(
     lang: str,
     check_in: CheckIn | None = None,
     extra: Sequence[Block] = (),
+    series: Mapping[int, Series] | None = None,
 ) -> dict[str, Any]:
     """The App Home tab: book button, my reservations (with Cancel), any extra, today's schedule."""
     blocks: list[Block] = [
@@ -309,7 +404,7 @@ def home(
         *extra,
         {"type": "header", "text": plain(t("my_title", lang))},
     ]
-    blocks += reservation_list(upcoming[:40], rooms, tz, lang, check_in)[:44]
+    blocks += reservation_list(upcoming[:40], rooms, tz, lang, check_in, series)[:44]
     blocks += [
         {"type": "divider"},
         {"type": "header", "text": plain(t("home_today", lang, day=day_text(today, lang)))},

@@ -12,22 +12,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from booking.model import Reservation
+from booking.rules import Notice
 from booking.services import RoomDay
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
 from bot.slack import blocks
 from bot.slack.identity import user_id
+from bot.slack.notify_rules import TEMPORARY, RuleNotices
 
 log = logging.getLogger(__name__)
 Outcome = Literal["sent", "retry", "refused", "skipped"]
-TEMPORARY = {
-    "ratelimited",
-    "internal_error",
-    "service_unavailable",
-    "fatal_error",
-    "request_timeout",
-}
 LOST_REPLY_AFTER_S = 90  # well past the assistant's 25 s turn deadline
 
 
@@ -71,6 +66,10 @@ class SlackNotifier:
             )
         except SlackApiError as error:
             log.warning("DM to %s failed: %s", r.owner_id, error.response.get("error"))
+
+    def notify(self, notice: Notice, r: Reservation) -> tuple[Outcome, str]:
+        """Approval requests and outcomes, and waitlist offers (bot.slack.notify_rules)."""
+        return RuleNotices(self.client, self.desk, self.lang).notify(notice, r)
 
 
 class SlackDigest:

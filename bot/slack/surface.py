@@ -9,11 +9,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from booking.clock import at
-from booking.errors import BookingError
-from booking.model import Reservation
+from booking.errors import BookingError, SlotTaken
+from booking.model import PENDING, Reservation
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
+from bot.conversation.types import Action
 from bot.slack import blocks, modal_blocks
 from bot.slack.identity import actor
 
@@ -47,7 +48,7 @@ def my_bookings_blocks(desk: Desk, user: str, lang: str, lead: timedelta = LEAD)
     mine = desk.upcoming(actor(user))
     return blocks.my_bookings(
         mine, desk.rooms(), desk.policy.tz, lang, check_in(desk, lead),
-        calendar_blocks(desk, user, lang),
+        calendar_blocks(desk, user, lang), desk.rules.series_of(mine),
     )  # fmt: skip
 
 
@@ -78,8 +79,19 @@ def book_from_text(desk: Desk, user: str, text: str, lang: str) -> tuple[str, Bl
         made = desk.book_text(actor(user), text, lang, "slack")
     except BookingError as error:
         message = error_text(error, lang)
-        return message, [blocks.mrkdwn(message)]
+        return message, refusal(error, message, lang)
     return confirmed(desk, made, lang)
+
+
+def refusal(error: BookingError, message: str, lang: str) -> Blocks:
+    """A refusal in words; a taken slot also offers to wait for it."""
+    if not isinstance(error, SlotTaken) or error.wanted is None:
+        return [blocks.mrkdwn(message)]
+    start, end = (instant.isoformat() for instant in error.wanted)
+    wait = blocks.waitlist_button(
+        Action("waitlist", room_id=error.room_id, start=start, end=end), lang
+    )
+    return [blocks.mrkdwn(message), {"type": "actions", "elements": [wait]}]
 
 
 def book_slot(desk: Desk, user: str, value: str, default_lang: str) -> tuple[str, Blocks]:
@@ -95,16 +107,19 @@ def book_slot(desk: Desk, user: str, value: str, default_lang: str) -> tuple[str
             "",
             "slack",
         )
-    except (BookingError, ValueError) as error:
-        message = error_text(error, lang) if isinstance(error, BookingError) else t("error", lang)
-        return message, [blocks.mrkdwn(message)]
+    except BookingError as error:
+        message = error_text(error, lang)
+        return message, refusal(error, message, lang)
+    except ValueError:
+        return t("error", lang), [blocks.mrkdwn(t("error", lang))]
     return confirmed(desk, made, lang)
 
 
 def confirmed(desk: Desk, made: Reservation, lang: str) -> tuple[str, Blocks]:
     """The confirmation of a new booking, with its Cancel button."""
     rooms = desk.rooms()
-    message = t("booked", lang, what=describe(made, rooms, desk.policy.tz, lang))
+    key = "requested" if made.status == PENDING else "booked"
+    message = t(key, lang, what=describe(made, rooms, desk.policy.tz, lang))
     rendered = blocks.confirmation(message, [made], rooms, desk.policy.tz, lang, check_in(desk))
     return message, rendered
 
@@ -177,5 +192,6 @@ def publish_home(
     """Render and publish a user's App Home in their language."""
     mine, tz = desk.upcoming(actor(user)), desk.policy.tz
     view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), tz, lang,
-                       check_in(desk, lead), calendar_blocks(desk, user, lang))  # fmt: skip
+                       check_in(desk, lead), calendar_blocks(desk, user, lang),
+                       desk.rules.series_of(mine))  # fmt: skip
     client.views_publish(user_id=user, view=view)

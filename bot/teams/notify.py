@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, Literal
 
 import aiohttp
@@ -23,7 +24,11 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ClaimsIdentity, Connections, TurnContext
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from booking import rules
+from booking.clock import local
+from booking.identity import local_id
 from booking.model import Reservation
+from booking.rules import Notice
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
@@ -126,8 +131,16 @@ class TeamsNotifier:
         text = t("no_show", self.lang, minutes=minutes, what=what)
         self._send(r, card_message(text, cards.notice_card(text, self.lang)))
 
-    def _send(self, r: Reservation, activity: Activity) -> Outcome:
-        found = self.references.find(r.owner_id)
+    def notify(self, notice: Notice, r: Reservation) -> tuple[Outcome, str]:
+        """Approval requests, decisions and offers, as text (their buttons are Slack's so far)."""
+        text = notice_text(notice, r, self.desk, self.lang)
+        activity = card_message(text, cards.notice_card(text, self.lang))
+        return self._send(r, activity, notice.recipient), ""
+
+    def _send(self, r: Reservation, activity: Activity, recipient: str = "") -> Outcome:
+        """Write to the recipient's stored conversation (the owner's by default)."""
+        to = recipient or r.owner_id
+        found = self.references.find(to)
         if found is None:
             log.warning("no Teams conversation known for the owner of #%s; not sent", r.id)
             return "refused"
@@ -145,9 +158,28 @@ class TeamsNotifier:
             return "retry"
         if not personal:
             self.references.remember(
-                r.owner_id, conversation, True, personal_reference(reference, conversation)
+                to, conversation, True, personal_reference(reference, conversation)
             )
         return "sent"
+
+
+def notice_text(notice: Notice, r: Reservation, desk: Desk, lang: str) -> str:
+    """What a notice says: who asks for what, who decided, the outcome, or the offer."""
+    tz = desk.policy.tz
+    what = describe(r, desk.rooms(), tz, lang)
+    by = local_id(notice.decided_by) if notice.decided_by else ""
+    if notice.kind == rules.REQUEST:
+        return t("approval_request", lang, who=local_id(r.owner_id), what=what)
+    if notice.kind == rules.OFFER:
+        until = datetime.fromisoformat(notice.data.get("hold_until") or r.start.isoformat())
+        return t("offer", lang, what=what, until=f"{local(until, tz):%H:%M}")
+    outcome = notice.outcome_told
+    keys = DECIDED if notice.kind == rules.DECIDED else RESULTS
+    return t(keys.get(outcome, "your_expired"), lang, who=by, what=what)
+
+
+DECIDED = {"approved": "approved_by", "rejected": "rejected_by", "expired": "expired_unanswered"}
+RESULTS = {"approved": "your_approved", "rejected": "your_rejected", "expired": "your_expired"}
 
 
 def _loop_running() -> bool:

@@ -6,15 +6,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
 
 
 def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
-    """A fresh database gets btree_gist and the EXCLUDE constraint on active reservations."""
+    """A fresh database gets btree_gist and the EXCLUDE constraint on slot-holding reservations."""
     name = f"migr_{uuid.uuid4().hex[:10]}"
     admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -38,7 +40,8 @@ def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
         assert extension == 1
         assert "EXCLUDE USING gist" in definition
         assert "tstzrange(start_at, end_at, '[)'" in definition
-        assert "WHERE (active)" in definition
+        assert "WHERE ((active OR" in definition and "'pending'" in definition
+        assert "'held'" in definition
     finally:
         fresh.dispose()
         with admin.connect() as connection:
@@ -124,6 +127,86 @@ def test_postgres_migration_namespaces_owners(pg_url: str) -> None:
                 )
             ).scalar_one()
         assert width == 255
+    finally:
+        fresh.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to a revision (the way storage.migrate upgrades)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.migrate import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def statuses_and_guards_round_trip(engine: Engine) -> None:
+    """0011 gives old rows their status and guards pending/held slots; it can be undone."""
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO rooms (id, name, capacity, aliases, equipment)"
+                                " VALUES ('1', 'A', 4, '[]', '[]')"))  # fmt: skip
+        for day, active in ((1, True), (2, False)):
+            connection.execute(
+                text("INSERT INTO reservations (room_id, owner_id, start_at, end_at, title,"
+                     " active, source, created_at) VALUES ('1', 'api:x', :s, :e, '', :a, 'api', :s)"),
+                {"s": datetime(2025, 10, day, 1, tzinfo=UTC),
+                 "e": datetime(2025, 10, day, 2, tzinfo=UTC), "a": active},
+            )  # fmt: skip
+    upgrade(engine)
+    pending = text(
+        "INSERT INTO reservations (room_id, owner_id, start_at, end_at, title, active, source,"
+        " created_at, status) VALUES ('1', 'api:y', :s, :e, '', false, 'api', :s, 'pending')"
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT status FROM reservations ORDER BY id")).scalars()
+        assert list(rows) == ["active", "cancelled"]
+    with pytest.raises(DBAPIError), engine.begin() as connection:  # overlaps the active one
+        connection.execute(pending, {"s": datetime(2025, 10, 1, 1, 30, tzinfo=UTC),
+                                     "e": datetime(2025, 10, 1, 3, tzinfo=UTC)})  # fmt: skip
+    with engine.begin() as connection:  # the cancelled one's slot is free
+        connection.execute(pending, {"s": datetime(2025, 10, 2, 1, tzinfo=UTC),
+                                     "e": datetime(2025, 10, 2, 2, tzinfo=UTC)})  # fmt: skip
+    downgrade(engine, "0005")
+    with engine.begin() as connection:  # the old guard is back: active rows only
+        columns = connection.execute(text("SELECT * FROM reservations")).keys()
+        assert "status" not in columns
+        with pytest.raises(DBAPIError), connection.begin_nested():
+            connection.execute(
+                text("INSERT INTO reservations (room_id, owner_id, start_at, end_at, title,"
+                     " active, source, created_at) VALUES ('1', 'api:z', :s, :e, '', true, 'api', :s)"),
+                {"s": datetime(2025, 10, 1, 1, 30, tzinfo=UTC),
+                 "e": datetime(2025, 10, 1, 3, tzinfo=UTC)},
+            )  # fmt: skip
+    upgrade(engine)  # and forward again
+
+
+def test_sqlite_0011_statuses_guards_and_downgrade(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'rules.db'}")
+    try:
+        statuses_and_guards_round_trip(engine)
+    finally:
+        engine.dispose()
+
+
+def test_postgres_0011_statuses_guards_and_downgrade(pg_url: str) -> None:
+    name = f"rules_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    fresh = make_engine(
+        make_url(make_engine(pg_url).url).set(database=name).render_as_string(False)
+    )
+    try:
+        statuses_and_guards_round_trip(fresh)
     finally:
         fresh.dispose()
         with admin.connect() as connection:

@@ -12,6 +12,12 @@ from booking.errors import SlotTaken
 from booking.model import NO_SHOW, BoardToken, Reservation, Room
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Held, Outcomes
+from tests.unit.fake_rules import (
+    FakeApprovalRepository,
+    FakeNoticeRepository,
+    FakeSeriesRepository,
+    FakeWaitlistRepository,
+)
 
 
 class FakeRoomRepository:
@@ -59,7 +65,7 @@ class FakeReservationRepository:
         found = [
             r
             for r in self.rows.values()
-            if r.active
+            if r.holds_slot
             and r.start < end
             and r.end > start
             and (room_id is None or r.room_id == room_id)
@@ -68,7 +74,7 @@ class FakeReservationRepository:
 
     def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
         mine = [
-            r for r in self.rows.values() if r.active and r.owner_id == owner_id and r.end > now
+            r for r in self.rows.values() if r.holds_slot and r.owner_id == owner_id and r.end > now
         ]
         return [replace(r) for r in sorted(mine, key=lambda r: r.start)[:limit]]
 
@@ -138,12 +144,12 @@ class FakeReservationRepository:
 
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""
-        if not reservation.active:
+        if not reservation.holds_slot:
             return
         for other in self.rows.values():
             if (
                 other.id != reservation.id
-                and other.active
+                and other.holds_slot
                 and other.room_id == reservation.room_id
                 and other.slot.overlaps(reservation.slot)
             ):
@@ -311,18 +317,30 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.outbox = self.fake_outbox = FakeOutbox()
         self.calendar_links = self.fake_links = FakeCalendarLinks()
         self.feed_tokens = self.fake_feed_tokens = FakeFeedTokens()
+        rows = self.fake_reservations.rows
+        self.series = self.fake_series = FakeSeriesRepository(rows)
+        self.waitlist = self.fake_waitlist = FakeWaitlistRepository()
+        self.notices = self.fake_notices = FakeNoticeRepository()
+        self.approvals = self.fake_approvals = FakeApprovalRepository(rows)
         self.committed = False
         self.commits = 0
         self._snapshot = self._state()
 
-    def _state(self) -> tuple[Any, ...]:
-        """Copies of every table."""
-        return (
-            dict(self.fake_reservations.rows), set(self.fake_job_runs.runs),
-            dict(self.fake_outbox.rows), dict(self.fake_links.links),
-            dict(self.fake_links.cursors), dict(self.fake_feed_tokens.records),
-            dict(self.fake_board_tokens.rows),
-        )  # fmt: skip
+    def _state(self) -> dict[str, Any]:
+        """Copies of every store, to restore on rollback."""
+        return {
+            "reservations": dict(self.fake_reservations.rows),
+            "runs": set(self.fake_job_runs.runs),
+            "outbox": dict(self.fake_outbox.rows),
+            "links": dict(self.fake_links.links),
+            "cursors": dict(self.fake_links.cursors),
+            "feed_tokens": dict(self.fake_feed_tokens.records),
+            "boards": dict(self.fake_board_tokens.rows),
+            "series": dict(self.fake_series.rows),
+            "waitlist": dict(self.fake_waitlist.rows),
+            "notices": dict(self.fake_notices.rows),
+            "approvals": dict(self.fake_approvals.rows),
+        }
 
     def commit(self) -> None:
         self._snapshot = self._state()
@@ -330,8 +348,18 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.commits += 1
 
     def rollback(self) -> None:
-        rows, runs, outbox, links, cursors, tokens, boards = self._snapshot
-        self.fake_reservations.rows, self.fake_job_runs.runs = dict(rows), set(runs)
-        self.fake_outbox.rows, self.fake_links.links = dict(outbox), dict(links)
-        self.fake_links.cursors, self.fake_feed_tokens.records = dict(cursors), dict(tokens)
-        self.fake_board_tokens.rows = dict(boards)
+        saved = self._snapshot
+        reservations = dict(saved["reservations"])
+        self.fake_reservations.rows = reservations
+        self.fake_series.reservations = self.fake_approvals.reservations = reservations
+        self.fake_job_runs.runs = set(saved["runs"])
+        self.fake_outbox.rows, self.fake_links.links = dict(saved["outbox"]), dict(saved["links"])
+        self.fake_links.cursors = dict(saved["cursors"])
+        self.fake_feed_tokens.records = dict(saved["feed_tokens"])
+        self.fake_board_tokens.rows = dict(saved["boards"])
+        self.fake_series.rows, self.fake_waitlist.rows = (
+            dict(saved["series"]),
+            dict(saved["waitlist"]),
+        )
+        self.fake_notices.rows = dict(saved["notices"])
+        self.fake_approvals.rows = dict(saved["approvals"])

@@ -56,6 +56,8 @@ NEVER = {
     "bot/conversation/offline": ("bot.conversation.core", "bot.conversation.model"),
     "bot/conversation/tools.py": ("bot.conversation.core", "bot.conversation.model"),
     "bot/conversation/types.py": ("bot.conversation.core", "bot.conversation.tools"),
+    "bot/conversation/rules_desk.py": ("bot.conversation.core", "bot.conversation.tools"),
+    "bot/reminders/rule_jobs.py": ("bot.reminders.jobs", "bot.reminders.scheduler"),
 }
 CORE_INSIDES = ("bot.conversation.model", "bot.conversation.offline", "bot.openai_model")
 for _surface in ("bot/slack", "bot/api", "bot/board", "bot/teams", "bot/cli.py"):
@@ -66,9 +68,11 @@ for _name in ("status", "present", "figures", "charts", "security", "reporting")
 for _name in ("push", "pull", "feeds", "http", "ical", "foreign"):
     NEVER[f"bot/calendar/{_name}.py"] = ("bot.calendar.adapters",)
 LOWER_SLACK = ("surface", "blocks", "threads", "notify", "deps", "identity", "language", "client",
-               "answer", "capabilities", "ai_blocks", "modal_blocks", "locale", "thread_context")  # fmt: skip
+               "answer", "capabilities", "ai_blocks", "modal_blocks", "locale", "thread_context",
+               "surface_rules", "rule_blocks", "notify_rules")  # fmt: skip
 for _name in LOWER_SLACK:
     NEVER[f"bot/slack/{_name}.py"] = ("bot.slack.listeners", "bot.slack.app", "bot.slack.http")
+NEVER["bot/slack/blocks.py"] += ("bot.slack.rule_blocks", "bot.slack.surface_rules")  # below them
 UPPER_TEAMS = ("bot.teams.http", "bot.teams.app", "bot.teams.turns", "bot.teams.notify")
 for _name in ("cards", "identity", "deps", "commands", "actions", "package", "auth"):
     NEVER[f"bot/teams/{_name}.py"] = UPPER_TEAMS  # pure builders and verbs below the SDK's turns

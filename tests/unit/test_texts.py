@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,18 +19,27 @@ import pytest
 from booking.clock import JST, at
 from booking.errors import (
     AlreadyCancelled,
+    AlreadyDecided,
     BookingError,
+    NotApprover,
     NotOwner,
+    NotSeriesOwner,
+    OfferLapsed,
     ReservationNotFound,
     RoomNotFound,
+    SeriesDateNotFound,
+    SeriesNotFound,
+    SlotFree,
     SlotTaken,
+    WaitNotFound,
 )
 from booking.model import Reservation, TimeSlot
 from booking.policy import Policy
+from booking.rules import Series
 from booking.services import RoomDay
-from bot.conversation.formats import describe
+from bot.conversation.formats import describe, slot_text
 from bot.conversation.i18n import TEXTS, t
-from bot.slack import blocks
+from bot.slack import blocks, rule_blocks
 from tests.unit.test_offline_assistant import ME, ROOMS, SOMEONE, Desk
 
 GOLDEN = Path(__file__).parent / "golden" / "texts.txt"
@@ -88,6 +98,10 @@ def errors(lang: str) -> list[tuple[str, str]]:
         "room_not_found": RoomNotFound("会議室Z"), "reservation_not_found": ReservationNotFound(99),
         "slot_taken": SlotTaken("1", 3, "会議室A", "Room A"), "not_owner": NotOwner(12),
         "already_cancelled": AlreadyCancelled(12),
+        "not_approver": NotApprover(12), "already_decided": AlreadyDecided(12, "approved", "u"),
+        "slot_free": SlotFree("1", "会議室A", "Room A"), "offer_lapsed": OfferLapsed(12),
+        "series_not_found": SeriesNotFound(3), "series_date_not_found": SeriesDateNotFound(3, TUE),
+        "not_series_owner": NotSeriesOwner(3), "wait_not_found": WaitNotFound(4),
     }  # fmt: skip
     rules = {
         "in_past": (at(date(2025, 9, 26), time(8)), at(date(2025, 9, 26), time(8, 30))),
@@ -152,8 +166,43 @@ def flat(rendered: list[dict[str, object]]) -> str:
     return "\n".join(texts)
 
 
+def rules(lang: str) -> list[tuple[str, str]]:
+    """Approvals, the waitlist and series as people read them in Slack."""
+    tz, boss = JST, "slack:UBOSS"
+    pending = replace(booking("5", 14, 15, owner="slack:U1", title="来客"), status="pending")
+    held = replace(booking("1", 10, 11, owner="slack:U2", rid=13), status="held")
+    first = booking("3", 9, 10, rid=20, title="定例")
+    weekly = Series("3", ME, first.slot, "weekly", 3, "定例", id=7)
+    dates = [replace(first, id=20 + k, slot=TimeSlot(first.start + timedelta(days=7 * k),
+                                                     first.end + timedelta(days=7 * k)),
+                     series_id=7, occurrence=k) for k in range(3)]  # fmt: skip
+    what = describe(pending, BY_ID, tz, lang)
+    decided = [
+        (o, pending.with_status(status))
+        for o, status in (("approved", "active"), ("rejected", "rejected"), ("expired", "expired"))
+    ]
+    return [
+        ("requested", t("requested", lang, what=what)),
+        ("approval_request", flat(rule_blocks.approval_request(pending, BY_ID, tz, lang))),
+        *[(f"decided_{o}", rule_blocks.decided_text(settled, o, boss, BY_ID, tz, lang))
+          for o, settled in decided],
+        *[(f"told_{o}", rule_blocks.result_text(settled, o, boss, BY_ID, tz, lang))
+          for o, settled in decided],
+        ("offer", flat(rule_blocks.offer(held, held.start - timedelta(minutes=50), BY_ID, tz,
+                                         lang))),
+        ("waitlisted", t("waitlisted", lang, what=slot_text("1", held.start, held.end, BY_ID, tz,
+                                                             lang))
+         + t("waitlisted_ahead", lang, n=2)),
+        ("schedule_pending", flat(blocks.schedule([RoomDay(BY_ID["5"], [pending], [])], TUE, tz, lang))),
+        ("my_bookings_series", flat(blocks.my_bookings([held, *dates], BY_ID, tz, lang, series={7: weekly}))),
+        ("series_question", flat(rule_blocks.series_question(7, TUE, lang))),
+        ("series_cancelled", t("series_cancelled", lang, n=2, what=describe(dates[1], BY_ID, tz, lang))),
+        ("series_nothing", t("series_nothing", lang)),
+    ]  # fmt: skip
+
+
 SOURCES: dict[str, Callable[[str], list[tuple[str, str]]]] = {
-    "conversation": conversation, "error": errors, "slack": slack,
+    "conversation": conversation, "error": errors, "slack": slack, "rules": rules,
 }  # fmt: skip
 
 

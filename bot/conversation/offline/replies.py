@@ -62,8 +62,9 @@ class Say:
         day = f.day_text(date.fromisoformat(r["date"]), self.lang, self.today)
         span = f.span_text(time.fromisoformat(r["start_time"]), time.fromisoformat(r["end_time"]), self.lang)  # fmt: skip
         sep = ", " if self.lang == "en" else " "
-        return (
-            f"#{r['id']} {room}{sep}{day}{sep}{span}{f.title_text(r.get('title') or '', self.lang)}"
+        title = f.title_text(r.get("title") or "", self.lang)
+        return f"#{r['id']} {room}{sep}{day}{sep}{span}{title}" + f.status_text(
+            r.get("status", ""), self.lang
         )
 
     def error(self, result: Result) -> str:
@@ -75,7 +76,8 @@ class Say:
     def booked(self, result: Result) -> str:
         """Confirmation of a booking ('already yours' for a repeat), or why not and what is free."""
         if result.get("ok"):
-            key = "already_yours" if result.get("note") else "booked"
+            pending = result["reservation"].get("status") == "pending"
+            key = "already_yours" if result.get("note") else "requested" if pending else "booked"
             return self.t(key, what=self.reservation(result["reservation"]))
         alternatives = result.get("alternatives") or {}
         need = self.heard.capacity or 0

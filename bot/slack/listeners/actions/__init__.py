@@ -1,6 +1,9 @@
-"""Block actions: Cancel, Release, Check in, Book this instead, Book a room, and feedback."""
+"""Block actions: Cancel, Release, Check in, Book this instead, Book a room, feedback, the
+calendar link; Approve / Reject, Notify me if it frees up, Book it (an offer), series dates."""
 
 from __future__ import annotations
+
+import re
 
 from slack_bolt import App
 
@@ -11,18 +14,28 @@ from bot.slack.blocks import (
     CALENDAR_ROTATE_ACTION,
     CANCEL_ACTION,
     CHECK_IN_ACTION,
+    JOIN_WAITLIST_ACTION,
     OPEN_MODAL_ACTION,
     RELEASE_ACTION,
+    SERIES_ASK_ACTION,
+    SERIES_CANCEL_ACTION,
+    SERIES_PICK_ACTION,
+    TAKE_OFFER_ACTION,
 )
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.actions import (
+    approval,
     book_alternative,
     calendar_link,
     feedback,
+    join_waitlist,
     open_book_modal,
     owner_action,
+    series_cancel,
+    take_offer,
 )
 from bot.slack.locale import Locales
+from bot.slack.rule_blocks import APPROVE_ACTION, REJECT_ACTION
 
 
 def register(app: App, deps: SlackDeps, locales: Locales) -> None:
@@ -36,3 +49,18 @@ def register(app: App, deps: SlackDeps, locales: Locales) -> None:
     app.action(FEEDBACK_ACTION)(feedback.handler(deps))
     app.action(CALENDAR_ROTATE_ACTION)(calendar_link.handler(deps.desk, "rotate", lang))
     app.action(CALENDAR_REVOKE_ACTION)(calendar_link.handler(deps.desk, "revoke", lang))
+    register_rules(app, deps)
+
+
+def register_rules(app: App, deps: SlackDeps) -> None:
+    """Register the listeners of approvals, the waitlist and series."""
+    desk, lang = deps.desk, deps.default_language
+    app.action(APPROVE_ACTION)(approval.handler(desk, True, lang))
+    app.action(REJECT_ACTION)(approval.handler(desk, False, lang))
+    app.action(JOIN_WAITLIST_ACTION)(join_waitlist.handler(desk, lang))
+    app.action(TAKE_OFFER_ACTION)(take_offer.handler(desk, lang))
+    app.action(SERIES_ASK_ACTION)(series_cancel.ask(desk, lang))
+    chosen = re.compile(
+        rf"^(?:{SERIES_CANCEL_ACTION}_(?:this|following|all)|{SERIES_PICK_ACTION})$"
+    )
+    app.action(chosen)(series_cancel.answer(desk, lang))
