@@ -116,7 +116,7 @@ def test_notify_me_then_book_it(slack: Slack, jobs: Container) -> None:
                     channel_type="im")  # fmt: skip
     assert_acked(slack.event(event))
     reply = wait_for_reply(slack, "D0U2", event["ts"])
-    [notify] = buttons(reply.args["blocks"], "join_waitlist")
+    [notify] = buttons(reply.blocks, "join_waitlist")
     assert notify["text"]["text"] == "空いたら知らせる"
     assert_acked(slack.interaction(press(notify, "U2", slack.fake.response_url("w"))))
     assert (
