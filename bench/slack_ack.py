@@ -90,7 +90,8 @@ def send(url: str, n: int) -> float:
 
 def measure(url: str, events: int, in_flight: int) -> list[float]:
     """Acknowledgement times of `events` events, `in_flight` at a time."""
-    send(url, 999_999)  # warm-up
+    with ThreadPoolExecutor(in_flight) as pool:  # warm-up: every worker has served some events
+        list(pool.map(lambda n: send(url, n), range(900_000, 900_000 + 2 * in_flight)))
     with ThreadPoolExecutor(in_flight) as pool:
         return list(pool.map(lambda n: send(url, n), range(events)))
 

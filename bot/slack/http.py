@@ -39,19 +39,19 @@ def create_blueprint(deps: SlackDeps) -> Blueprint:
     bp = Blueprint("slack", __name__)
     secret = deps.signing_secret
     verifier = SignatureVerifier(secret, clock=AppClock(deps.clock)) if secret else None
-    handler: list[SlackRequestHandler] = []  # built on first use: nothing at import time
+    # Built with the app (no network: token verification is off), not on a worker's first event,
+    # which would otherwise wait for the whole Bolt app to be assembled before its ack.
+    handler = SlackRequestHandler(create_bolt_app(deps)) if verifier and deps.bot_token else None
 
     @bp.post("/slack/events")
     def events() -> Response | tuple[Response, int]:
-        if verifier is None or not deps.bot_token:
+        if verifier is None or handler is None:
             missing = "SLACK_SIGNING_SECRET" if verifier is None else "SLACK_BOT_TOKEN"
             return jsonify({"error": f"{missing} is not configured"}), 503
         body = request.get_data()
         if not _valid(verifier, body, dict(request.headers)):
             log.warning("rejected a Slack request with a missing, stale or invalid signature")
             return jsonify({"error": "invalid_signature"}), 401
-        if not handler:
-            handler.append(SlackRequestHandler(create_bolt_app(deps)))
-        return handler[0].handle(request)
+        return handler.handle(request)
 
     return bp
