@@ -85,12 +85,17 @@ class Cluster:
         self.killed.append(node)
 
     def stop(self) -> None:
-        """Stop nginx and every node."""
+        """Stop nginx and every node; a worker that outlived its master is killed too."""
         self.nginx.stop()
+        workers = [pid for node in self.live() for pid in node.workers()]
         for node in self.nodes:
             node.begin_stop()
         for node in self.nodes:
             node.stop()
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
 
 
 def site_conf(port: int, node_ports: list[int], root: Path) -> str:
