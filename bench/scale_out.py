@@ -102,6 +102,7 @@ def saturate(port: int, clients: int, seconds: float) -> tuple[list[Sample], flo
         rng, mine = random.Random(n), list[Sample]()
         while time.perf_counter() < stop:
             mine.append(one(conn, ("booking", "today")[len(mine) % 2], rng, today))
+        conn.close()
         with lock:
             samples.extend(mine)
 
