@@ -25,6 +25,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
 from storage.dedupe import EventDeduper
 from storage.engine import make_engine, make_session_factory
+from storage.event_claims import DatabaseClaims
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.pending import PendingReplies
 from storage.uow import SqlAlchemyUnitOfWork
@@ -95,13 +96,18 @@ class Container:
         return PendingReplies(self.redis)
 
     @cached_property
+    def deduper(self) -> EventDeduper:
+        """Slack event ids claimed in Redis and the database: a retry is answered once."""
+        return EventDeduper(self.redis, DatabaseClaims(self.engine))
+
+    @cached_property
     def slack(self) -> SlackDeps:
         """The Slack surface's collaborators."""
         s = self.settings
         return SlackDeps(
             client=self.slack_client, desk=self.desk, conversation=self.conversation,
             history=self.history, placeholders=self.pending_replies,
-            deduper=EventDeduper(self.redis), clock=self.clock,
+            deduper=self.deduper, clock=self.clock,
             default_language=s.default_language, signing_secret=s.slack_signing_secret,
             bot_token=s.slack_bot_token,
         )  # fmt: skip

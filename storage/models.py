@@ -95,3 +95,13 @@ class JobRunRow(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     run_key: Mapped[str] = mapped_column(String(50), primary_key=True)
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventClaimRow(Base):
+    """A delivered event id (e.g. a Slack event) already being answered, until it expires."""
+
+    __tablename__ = "event_claims"
+    __table_args__ = (Index("ix_event_claims_expires_at", "expires_at"),)
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
