@@ -16,6 +16,7 @@ from bot import metrics
 from bot.conversation.core import Conversation
 from bot.conversation.desk import Desk
 from bot.conversation.model.llm import ChatModel
+from bot.conversation.model.loop import Limits
 from bot.openai_model import OpenAIChatModel
 from bot.reminders.jobs import JobConfig, Jobs
 from bot.reminders.scheduler import Lock, ReminderScheduler
@@ -71,13 +72,22 @@ class Container:
         s = self.settings
         if not s.openai_api_key:
             return None
-        return OpenAIChatModel(s.openai_api_key, s.openai_model, s.openai_base_url)
+        return OpenAIChatModel(
+            s.openai_api_key,
+            s.openai_model,
+            s.openai_base_url,
+            timeout=s.openai_timeout_seconds,
+            max_retries=s.openai_max_retries,
+            max_tokens=s.openai_max_tokens,
+        )
 
     @cached_property
     def conversation(self) -> Conversation:
         """The conversation core every surface talks to."""
+        s = self.settings
+        limits = Limits(deadline_s=s.assistant_turn_deadline_seconds)
         return Conversation(
-            self.uow, self.policy, self.history, self.clock, self.model, self.settings.admins
+            self.uow, self.policy, self.history, self.clock, self.model, s.admins, limits
         )
 
     @cached_property
