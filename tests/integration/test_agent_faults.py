@@ -172,6 +172,9 @@ def test_malformed_arguments_are_reported_and_the_model_recovers(
 
     bad = tool_results(fake.chat_requests[1])["call_bad"]
     assert (bad["ok"], bad["error"]["code"]) == (False, "invalid_arguments")
+    # llama.cpp answers 500 to a request whose history holds unparsable arguments: not sent back
+    [sent_back] = [m for m in fake.chat_requests[1].messages if m.get("tool_calls")]
+    assert sent_back["tool_calls"][0]["function"]["arguments"] == "{}"
     assert tool_results(fake.chat_requests[2])["call_good"]["ok"] is True
     assert (reply.text, reply.source, len(reply.reservations)) == ("予約しました。", "model", 1)
     assert len(rows(container)) == 1

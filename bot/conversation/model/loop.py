@@ -105,6 +105,8 @@ class Turn:
                 result = run_tool(self.ctx, function.get("name", ""), function.get("arguments", ""))
             else:
                 result = {"ok": False, "error": {"code": "too_many_calls", "message": "Skipped."}}
+            if not _is_json_object(function.get("arguments", "")):
+                function["arguments"] = "{}"  # servers that parse the history refuse broken JSON
             content = json.dumps(result, ensure_ascii=False, default=str)
             self.messages.append(
                 {"role": "tool", "tool_call_id": call.get("id", ""), "content": content}
@@ -117,6 +119,14 @@ class Turn:
             self.messages.append({"role": "assistant", "content": text})
         self.loop.history.append(self.inbound.session, _complete_pairs(self.messages))
         return reply_from(self.ctx, text, source)
+
+
+def _is_json_object(text: str) -> bool:
+    """True when a tool call's arguments are a JSON object (what every server accepts back)."""
+    try:
+        return isinstance(json.loads(text or "null"), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _complete_pairs(turn: list[Message]) -> list[Message]:
