@@ -75,8 +75,10 @@ def tool_outcomes(messages: list[dict[str, Any]]) -> list[str]:
     for message in messages:
         if message["role"] == "tool":
             result = json.loads(message["content"])
-            code = "ran" if result.get("ok") else result.get("error", {}).get("code", "?")
-            outcomes.append(f"{names.get(message['tool_call_id'], '?')}→{code}")
+            error = result.get("error", {})
+            code = "ran" if result.get("ok") else error.get("code", "?")
+            why = f" ({error.get('message', '')[:60]})" if code == "invalid_arguments" else ""
+            outcomes.append(f"{names.get(message['tool_call_id'], '?')}→{code}{why}")
     return outcomes
 
 
