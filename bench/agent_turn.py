@@ -44,7 +44,7 @@ class ScriptedModel:
         )
         if messages[-1]["role"] == "tool":
             return {"role": "assistant", "content": "予約しました。"}
-        day, hour = json.loads(messages[-1]["content"])
+        day, hour = json.loads(messages[-1]["content"].splitlines()[-1])  # after [Now: …]
         args = {
             "room": "会議室A",
             "date": day,

@@ -21,6 +21,7 @@ from bot.calendar.push import Pusher
 from bot.conversation.core import Conversation
 from bot.conversation.desk import Desk
 from bot.conversation.model.llm import ChatModel
+from bot.conversation.model.loop import Limits
 from bot.openai_model import OpenAIChatModel
 from bot.reminders.jobs import Job, JobConfig, Jobs
 from bot.reminders.scheduler import Lock, ReminderScheduler
@@ -30,6 +31,7 @@ from bot.slack.deps import SlackDeps
 from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
 from storage.dedupe import EventDeduper
 from storage.engine import make_engine, make_session_factory
+from storage.event_claims import DatabaseClaims
 from storage.feedback import FeedbackStore
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
 from storage.pending import PendingReplies
@@ -85,13 +87,22 @@ class Container:
         s = self.settings
         if not s.openai_api_key:
             return None
-        return OpenAIChatModel(s.openai_api_key, s.openai_model, s.openai_base_url)
+        return OpenAIChatModel(
+            s.openai_api_key,
+            s.openai_model,
+            s.openai_base_url,
+            timeout=s.openai_timeout_seconds,
+            max_retries=s.openai_max_retries,
+            max_tokens=s.openai_max_tokens,
+        )
 
     @cached_property
     def conversation(self) -> Conversation:
         """The conversation core every surface talks to."""
+        s = self.settings
+        limits = Limits(deadline_s=s.assistant_turn_deadline_seconds)
         return Conversation(
-            self.uow, self.policy, self.history, self.clock, self.model, self.settings.admins
+            self.uow, self.policy, self.history, self.clock, self.model, s.admins, limits
         )
 
     @cached_property
@@ -115,13 +126,18 @@ class Container:
         return FeedbackStore(self.session_factory, metrics.count_feedback)
 
     @cached_property
+    def deduper(self) -> EventDeduper:
+        """Slack event ids claimed in Redis and the database: a retry is answered once."""
+        return EventDeduper(self.redis, DatabaseClaims(self.engine))
+
+    @cached_property
     def slack(self) -> SlackDeps:
         """The Slack surface's collaborators."""
         s = self.settings
         return SlackDeps(
             client=self.slack_client, desk=self.desk, conversation=self.conversation,
             history=self.history, placeholders=self.pending_replies,
-            deduper=EventDeduper(self.redis), clock=self.clock,
+            deduper=self.deduper, clock=self.clock,
             default_language=s.default_language, signing_secret=s.slack_signing_secret,
             bot_token=s.slack_bot_token, feedback=self.feedback,
             thread_contexts=ThreadContextStore(self.redis),
@@ -223,7 +239,9 @@ class Container:
         s = self.settings
         return TeamsDeps(
             desk=self.desk, conversation=self.conversation, references=self.teams_references,
-            deduper=EventDeduper(self.redis, prefix="teams_activity:"),
+            deduper=EventDeduper(
+                self.redis, DatabaseClaims(self.engine), prefix="teams_activity:"
+            ),
             default_language=s.default_language, app_id=s.teams_app_id,
             tenant_id=s.teams_tenant_id,
         )  # fmt: skip

@@ -34,6 +34,10 @@ class Settings:
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = 20.0
+    openai_max_retries: int = 2
+    openai_max_tokens: int = 512
+    assistant_turn_deadline_seconds: float = 25.0
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
@@ -231,6 +235,12 @@ def _parse(read: _Reader) -> Settings:
         openai_api_key=read.text("OPENAI_API_KEY"),
         openai_base_url=read.text("OPENAI_BASE_URL"),
         openai_model=read.text("OPENAI_MODEL", "gpt-4o-mini") or "gpt-4o-mini",
+        openai_timeout_seconds=read.number("OPENAI_TIMEOUT_SECONDS", 20.0, float, top=3600),
+        openai_max_retries=int(read.number("OPENAI_MAX_RETRIES", 2, top=10, allow_zero=True)),
+        openai_max_tokens=int(read.number("OPENAI_MAX_TOKENS", 512, top=100_000)),
+        assistant_turn_deadline_seconds=read.number(
+            "ASSISTANT_TURN_DEADLINE_SECONDS", 25.0, float, top=3600
+        ),
         slack_bot_token=read.text("SLACK_BOT_TOKEN"),
         slack_signing_secret=read.text("SLACK_SIGNING_SECRET"),
         slack_app_token=read.text("SLACK_APP_TOKEN"),

@@ -1,8 +1,12 @@
-"""Slack redelivers an event up to 3 times: remember event ids across workers (Redis SET NX).
+"""Slack redelivers an event up to 3 times: answer each event id once across workers and nodes.
 
 The first delivery that arrives claims the id, so a retry whose original never arrived is
-still handled; a retry of a delivery already claimed is acknowledged and dropped. Without
-Redis (or while it is down) an in-process memory does the same for this worker.
+still handled; a retry of a delivery already claimed is acknowledged and dropped. Claims go to
+Redis (SET NX) and to the database (a row per id, insert-or-nothing), which every worker and
+node share: while Redis is down the database alone decides, and since every first claim is
+also written there, a retry is dropped across an outage's start or end too. Only with both
+unreachable does a per-process memory decide. The database gets a short deadline, so a hanging
+one never holds up Slack's 3-second acknowledgement.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Protocol
 
 import redis
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.breaker import Breaker
 
@@ -20,30 +28,27 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "slack_event:"
 TTL_S = 3600
 LOCAL_CAPACITY = 50_000
+DATABASE_DEADLINE_S = 1.0
 
 
-class EventDeduper:
-    """Answers 'is this the first time this event id is seen?' exactly once per id."""
+class Claims(Protocol):
+    """A shared store of claimed ids (storage.event_claims.DatabaseClaims)."""
 
-    def __init__(self, client: redis.Redis | None, ttl: int = TTL_S, prefix: str = KEY_PREFIX):
-        self.client, self.ttl, self.prefix = client, ttl, prefix  # Teams: "teams_activity:"
-        self.breaker = Breaker()  # a hanging Redis is skipped for a while, not waited on per event
+    def claim(self, event_id: str) -> bool:
+        """Claim the id; True for the first claim only."""
+        ...
+
+
+class LocalClaims:
+    """Claims remembered by this process only (the last resort)."""
+
+    def __init__(self, ttl: int = TTL_S, capacity: int = LOCAL_CAPACITY):
+        self.ttl, self.capacity = ttl, capacity
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
-    def first_time(self, event_id: str) -> bool:
-        """Claim the id; True for the first claim only."""
-        if self.client is not None and not self.breaker.open:
-            try:
-                return bool(self.client.set(self.prefix + event_id, "1", nx=True, ex=self.ttl))
-            except redis.RedisError as error:
-                self.breaker.trip()
-                log.warning(
-                    "event de-duplication falls back to this process: %s", type(error).__name__
-                )
-        return self._first_locally(event_id)
-
-    def _first_locally(self, event_id: str) -> bool:
+    def claim(self, event_id: str) -> bool:
+        """Claim the id; True for the first claim only (within this process)."""
         now = time.monotonic()
         with self._lock:
             while self._seen and next(iter(self._seen.values())) < now:
@@ -51,6 +56,65 @@ class EventDeduper:
             if event_id in self._seen:
                 return False
             self._seen[event_id] = now + self.ttl
-            if len(self._seen) > LOCAL_CAPACITY:
+            if len(self._seen) > self.capacity:
                 self._seen.popitem(last=False)
             return True
+
+
+class EventDeduper:
+    """Answers 'is this the first time this event id is seen?' exactly once per id."""
+
+    def __init__(
+        self,
+        client: redis.Redis | None,
+        claims: Claims | None = None,
+        ttl: int = TTL_S,
+        database_deadline: float = DATABASE_DEADLINE_S,
+        prefix: str = KEY_PREFIX,  # Teams activities: "teams_activity:"
+    ):
+        self.client, self.claims, self.ttl, self.prefix = client, claims, ttl, prefix
+        self.database_deadline = database_deadline
+        self.breaker = Breaker()  # a hanging Redis is skipped for a while, not waited on per event
+        self.database_breaker = Breaker()
+        self.local = LocalClaims(ttl)
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dedupe")
+
+    def first_time(self, event_id: str) -> bool:
+        """Claim the id; True for the first claim only."""
+        event_id = self.prefix + event_id  # one namespace per kind of delivery, everywhere
+        in_redis = self._claim_in_redis(event_id)
+        if in_redis is False:
+            return False
+        in_database = self._claim_in_database(event_id)
+        if in_database is not None:
+            return in_database
+        return in_redis if in_redis is not None else self.local.claim(event_id)
+
+    def _claim_in_redis(self, event_id: str) -> bool | None:
+        """SET NX in Redis; None when Redis is absent or failing."""
+        if self.client is None or self.breaker.open:
+            return None
+        try:
+            return bool(self.client.set(event_id, "1", nx=True, ex=self.ttl))
+        except redis.RedisError as error:
+            self.breaker.trip()
+            fallback = "the database" if self.claims is not None else "this process"
+            log.warning("event de-duplication falls back to %s: %s", fallback, type(error).__name__)
+            return None
+
+    def _claim_in_database(self, event_id: str) -> bool | None:
+        """Insert-or-nothing in the database, within the deadline; None when it fails."""
+        if self.claims is None or self.database_breaker.open:
+            return None
+        future = self._pool.submit(self.claims.claim, event_id)
+        try:
+            first = future.result(timeout=self.database_deadline)
+        except FutureTimeout:
+            why = f"no answer within {self.database_deadline:g} s"
+        except SQLAlchemyError as error:
+            why = type(error).__name__
+        else:
+            return first
+        self.database_breaker.trip()
+        log.warning("event de-duplication cannot use the database: %s", why)
+        return None

@@ -213,3 +213,13 @@ class FeedTokenRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventClaimRow(Base):
+    """A delivered event id (e.g. a Slack event) already being answered, until it expires."""
+
+    __tablename__ = "event_claims"
+    __table_args__ = (Index("ix_event_claims_expires_at", "expires_at"),)
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

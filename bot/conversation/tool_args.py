@@ -1,17 +1,20 @@
 """Argument models of the assistant's tools: the single source of their JSON schemas.
 
-No model has a user id: the acting user always comes from the verified request.
+No model has a user id: the acting user always comes from the verified request. The schema a
+model server reads is made lean (`parameters`): every byte is prefilled on every request, and
+on a CPU server the first request's size is most of a turn's wait.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 MAX_ID = 2**31 - 1
+HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class Args(BaseModel):
@@ -32,10 +35,10 @@ class Args(BaseModel):
 class TimeRange(Args):
     """A JST date with a start and either an end or a duration."""
 
-    date: dt.date = Field(description="Day in Japan time, YYYY-MM-DD.")
-    start_time: dt.time = Field(description="Start, HH:MM (24-hour, Japan time).")
-    end_time: dt.time | None = Field(None, description="End, HH:MM. Give this or duration_minutes.")
-    duration_minutes: int | None = Field(None, ge=5, le=24 * 60, description="Length in minutes.")
+    date: dt.date = Field(description="YYYY-MM-DD, Japan")
+    start_time: dt.time = Field(description="HH:MM, Japan")
+    end_time: dt.time | None = Field(None, description="HH:MM; or duration_minutes")
+    duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
 
     @model_validator(mode="after")
     def _needs_end(self) -> TimeRange:
@@ -58,27 +61,25 @@ class ListRooms(Args):
 
 
 class FindFreeRooms(TimeRange):
-    """Find rooms free for a time range, optionally with a minimum capacity and equipment."""
+    """Rooms free for a time range, optionally with seats and equipment."""
 
-    capacity: int | None = Field(None, ge=1, le=500, description="People who must fit.")
-    equipment: list[str] = Field(default_factory=list, description="e.g. projector, webcam.")
+    capacity: int | None = Field(None, ge=1, le=500, description="people")
+    equipment: list[str] = Field(default_factory=list, description="e.g. projector")
 
 
 class GetSchedule(Args):
-    """A day's reservations and free gaps, for every room or one room."""
+    """A day's reservations and free gaps, all rooms or one."""
 
-    date: dt.date = Field(description="Day in Japan time, YYYY-MM-DD.")
-    room: str | None = Field(None, description="Room id, name or alias; omit for all rooms.")
+    date: dt.date = Field(description="YYYY-MM-DD, Japan")
+    room: str | None = Field(None, description="omit for all rooms")
 
 
 class CreateReservation(TimeRange):
     """Book a room for the current user."""
 
-    room: str = Field(description="Room id, name or alias, exactly as the user or a tool gave it.")
-    title: str = Field("", max_length=200, description="Meeting title, if the user gave one.")
-    attendees: int | None = Field(
-        None, ge=1, le=500, description="How many people will meet, if the user said."
-    )
+    room: str = Field(description="id, name or alias")
+    title: str = Field("", max_length=200, description="if the user gave one")
+    attendees: int | None = Field(None, ge=1, le=500, description="people, if said")
 
 
 class CancelReservation(Args):
@@ -95,36 +96,70 @@ class ChangeReservation(Args):
     """Move, extend or re-room one of the current user's reservations."""
 
     reservation_id: int = Field(ge=1, le=MAX_ID)
-    date: dt.date | None = Field(None, description="New day (YYYY-MM-DD); omit to keep.")
-    start_time: dt.time | None = Field(None, description="New start HH:MM; omit to keep.")
-    end_time: dt.time | None = Field(None, description="New end HH:MM; omit to keep.")
+    date: dt.date | None = Field(None, description="new day; omit to keep")
+    start_time: dt.time | None = Field(None, description="new start; omit to keep")
+    end_time: dt.time | None = Field(None, description="new end; omit to keep")
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    room: str | None = Field(None, description="New room; omit to keep.")
+    room: str | None = Field(None, description="new room; omit to keep")
 
 
-class BookSeries(CreateReservation):
-    """Book the same slot daily or weekly, N times; conflicts are reported with alternatives."""
+class BookSeries(TimeRange):
+    """Book a slot daily or weekly, count times."""
+
+    room: str = Field(description="id, name or alias")
+    title: str = Field("", max_length=200)
 
     frequency: Literal["daily", "weekly"]
-    count: int = Field(ge=1, le=20, description="Number of occurrences, the first on `date`.")
-    weekdays_only: bool = Field(True, description="For daily series: skip Saturdays and Sundays.")
+    count: int = Field(ge=1, le=20, description="occurrences, the first on date")
+    weekdays_only: bool = Field(True, description="daily: skip weekends")
 
 
-class JoinWaitlist(CreateReservation):
-    """Put the current user on the waitlist of a taken slot (first come, first served): when it
-    frees up, the slot is held for them for a few minutes and they get a message to take it."""
+class JoinWaitlist(TimeRange):
+    """Queue the user for a taken slot; when it frees it is held for them."""
+
+    room: str = Field(description="id, name or alias")
+    title: str = Field("", max_length=200)
 
 
 class GetSeries(Args):
-    """One repeating booking of the current user: its rule and every date with its id and status
-    (to move one date, use change_reservation with that date's id)."""
+    """A repeating booking of the user: its dates, ids and statuses."""
 
     series_id: int = Field(ge=1, le=MAX_ID)
 
 
 class CancelSeries(Args):
-    """Cancel dates of a repeating booking: one date, that date and the following ones, or all."""
+    """Cancel a series' date, it and the following ones, or all."""
 
     series_id: int = Field(ge=1, le=MAX_ID)
     scope: Literal["this", "following", "all"]
-    date: dt.date | None = Field(None, description="The date (YYYY-MM-DD) for this / following.")
+    date: dt.date | None = Field(None, description="for this / following")
+
+
+def parameters(model: type[Args]) -> dict[str, Any]:
+    """The model's JSON schema without titles, null branches and empty defaults.
+
+    The validation stays the model's own (it still accepts null for an optional field). A time
+    is a HH:MM pattern, not JSON Schema's `format: time`, which is HH:MM:SS with an offset: a
+    server that turns the schema into a grammar (llama.cpp) would force an offset the tools refuse.
+    """
+    schema = model.model_json_schema()
+    for key in ("title", "description"):  # the tool's description already says what it does
+        schema.pop(key, None)
+    schema["properties"] = {k: _lean(v) for k, v in schema.get("properties", {}).items()}
+    return schema
+
+
+def _lean(prop: dict[str, Any]) -> dict[str, Any]:
+    """One property's schema, lean."""
+    lean = {k: v for k, v in prop.items() if k not in ("title", "anyOf")}
+    branches = [b for b in prop.get("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        lean = {**branches[0], **lean}
+    elif branches:
+        lean["anyOf"] = branches
+    if "default" in lean and lean["default"] in (None, ""):
+        del lean["default"]
+    if lean.get("format") == "time":
+        del lean["format"]
+        lean["pattern"] = HH_MM
+    return lean

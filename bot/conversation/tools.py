@@ -296,8 +296,7 @@ class Tool:
 
     def schema(self) -> dict[str, Any]:
         """The Chat Completions tool definition, generated from the argument model."""
-        parameters = self.args.model_json_schema()
-        parameters.pop("title", None)
+        parameters = a.parameters(self.args)
         description = (self.args.__doc__ or self.name).strip()
         return {
             "type": "function",

@@ -130,7 +130,19 @@ def request_problem(body: Any) -> Problem | None:
         return "you must provide a model parameter", "model"
     if body.get("stream"):
         return "FakeOpenAI does not stream: call without stream=True", "stream"
-    return _tools_problem(body) or _messages_problem(body.get("messages"))
+    return _cap_problem(body) or _tools_problem(body) or _messages_problem(body.get("messages"))
+
+
+def _cap_problem(body: Body) -> Problem | None:
+    """Check the completion-token cap: a positive integer, under one name only."""
+    given = [name for name in ("max_tokens", "max_completion_tokens") if body.get(name) is not None]
+    if len(given) > 1:
+        return "max_tokens and max_completion_tokens cannot both be set", "max_tokens"
+    for name in given:
+        value = body[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return f"Invalid '{name}': expected an integer of at least 1.", name
+    return None
 
 
 def _tools_problem(body: Body) -> Problem | None:

@@ -49,7 +49,8 @@ def test_booking_across_two_messages(container: Container, fake: FakeOpenAI, ses
     assert (asked.text, asked.source, asked.reservations) == (question, "model", [])
     second = fake.chat_requests[1].messages
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
-    assert [m["content"] for m in second[1:]] == [first, question, "会議室Aで"]
+    assert [m["content"] for m in second[1:3]] == [first, question]
+    assert second[3]["content"].endswith("]\n会議室Aで")  # after the turn's [Now: …] line
     assert tool_results(fake.chat_requests[2])["call_book"]["ok"] is True
     [row] = rows(container)
     assert row[1:6] == ("1", USER, *slot(14, 15), True)
@@ -154,16 +155,21 @@ def test_instructions_in_a_title_reach_the_model_only_as_tool_data(
 def test_first_request_carries_today_rooms_and_strict_tools(
     container: Container, fake: FakeOpenAI, session: str
 ) -> None:
-    """System prompt: today's JST date and the rooms; tools: the whole table, strict, no user."""
+    """System prompt: the rooms; the user's message: today's JST date first; tools: the whole
+    table, strict, no user; the completion-token cap of the settings."""
     fake.script(Reply("こんにちは。"))
 
     ask(container.conversation, session, "こんにちは")
 
     body = fake.chat_requests[0].body
-    system = body["messages"][0]
+    system, user = body["messages"]
     assert system["role"] == "system"
-    assert "2025-09-28" in system["content"] and "会議室A" in system["content"]
-    assert "大会議室" in system["content"]
+    assert "会議室A" in system["content"] and "大会議室" in system["content"]
+    assert user["content"] == (
+        "[Now: 2025-09-28 (Sunday / 日曜日) 10:00 JST. Reply in Japanese.]\nこんにちは"
+    )
+    assert body["max_tokens"] == container.settings.openai_max_tokens == 512
+    assert "max_completion_tokens" not in body
     functions = {t["function"]["name"]: t["function"] for t in body["tools"]}
     assert functions, "the model was offered no tools"
     assert set(functions) == set(TOOLS)

@@ -7,6 +7,7 @@ must write no reservation the user did not get confirmed.
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 
@@ -109,6 +110,40 @@ def test_a_hanging_model_is_cut_off_at_the_turn_deadline(
     assert rows(container) == []
 
 
+def test_no_retry_starts_that_could_not_run_its_timeout_before_the_deadline(
+    container: Container, fake: FakeOpenAI, session: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 503 asking for 3 s of patience, 2 s per request, 4 s per turn: 3 + 2 > 4, so the turn
+    ends at once after one request (the client alone would have waited and retried)."""
+    fake.script(HttpError(503, retry_after_ms=3000), Reply("遅れて予約しました。"))
+    agent = custom_agent(container, timeout=2, max_retries=2, limits=Limits(deadline_s=4))
+
+    with caplog.at_level(logging.WARNING, logger="bot.openai_model"):
+        reply = ask(agent, session, BOOK_JA)
+
+    assert (reply.text, reply.source) == (TEXTS["model_failed"]["ja"], "error")
+    assert len(fake.chat_requests) == 1 and fake.remaining == 1
+    assert "no retry: it could not run its 2 s before the turn's deadline" in caplog.text
+    assert rows(container) == []
+
+
+def test_a_timed_out_request_is_not_retried_when_a_retry_cannot_finish(
+    container: Container, fake: FakeOpenAI, session: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """2 s per request, 4 s per turn, a server still generating: after the first timeout a
+    retry (2 s more, after its backoff) would end past the deadline, so none is started."""
+    fake.script(Delay(30, then=Reply("late")), Reply("a second generation"))
+    agent = custom_agent(container, timeout=2, max_retries=2, limits=Limits(deadline_s=4))
+
+    with caplog.at_level(logging.WARNING, logger="bot.openai_model"):
+        reply = ask(agent, session, BOOK_JA)
+
+    assert (reply.text, reply.source) == (TEXTS["timeout"]["ja"], "error")
+    assert "no retry: it could not run its 2 s before the turn's deadline" in caplog.text
+    assert len(fake.chat_requests) == 1 and fake.remaining == 1
+    assert rows(container) == []
+
+
 def test_a_model_that_calls_tools_forever_stops_at_the_cap(
     container: Container, fake: FakeOpenAI, session: str
 ) -> None:
@@ -137,6 +172,9 @@ def test_malformed_arguments_are_reported_and_the_model_recovers(
 
     bad = tool_results(fake.chat_requests[1])["call_bad"]
     assert (bad["ok"], bad["error"]["code"]) == (False, "invalid_arguments")
+    # llama.cpp answers 500 to a request whose history holds unparsable arguments: not sent back
+    [sent_back] = [m for m in fake.chat_requests[1].messages if m.get("tool_calls")]
+    assert sent_back["tool_calls"][0]["function"]["arguments"] == "{}"
     assert tool_results(fake.chat_requests[2])["call_good"]["ok"] is True
     assert (reply.text, reply.source, len(reply.reservations)) == ("予約しました。", "model", 1)
     assert len(rows(container)) == 1

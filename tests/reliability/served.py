@@ -28,7 +28,9 @@ APP_VARIABLES = (
     "PROMETHEUS_MULTIPROC_DIR", "LOG_LEVEL", "WEB_CONCURRENCY", "GUNICORN_THREADS",
     "GUNICORN_BIND", "BUSINESS_HOURS", "ROOMS_FILE", "TZ",
 )  # fmt: skip
-APP_PREFIXES = ("SLACK_", "OPENAI_", "FLASK_", "SCHEDULER_", "BOOKING_", "REMINDER_", "DIGEST_")
+APP_PREFIXES = (
+    "SLACK_", "OPENAI_", "ASSISTANT_", "FLASK_", "SCHEDULER_", "BOOKING_", "REMINDER_", "DIGEST_",
+)  # fmt: skip
 HTTPConnection = http.client.HTTPConnection
 ConnectionLost = (ConnectionError, http.client.HTTPException, TimeoutError)
 

@@ -323,3 +323,23 @@ def test_empty_script_answers_ok_and_models_are_listed(llm: FakeOpenAI) -> None:
 
     assert response.choices[0].message.content == "OK"
     assert [model.id for model in client.models.list()] == [DEFAULT_MODEL]
+
+
+@pytest.mark.parametrize(
+    "cap",
+    [{"max_tokens": 0}, {"max_tokens": "64"}, {"max_tokens": 64, "max_completion_tokens": 64}],
+    ids=["zero", "string", "both-names"],
+)
+def test_bad_token_caps_are_refused(llm: FakeOpenAI, cap: dict[str, Any]) -> None:
+    messages: Any = [{"role": "user", "content": "hi"}]
+
+    with pytest.raises(openai.BadRequestError) as raised:
+        client_for(llm).chat.completions.create(
+            model=DEFAULT_MODEL, messages=messages, extra_body=cap
+        )
+
+    assert "max_tokens" in str(raised.value.body) or "max_tokens" in raised.value.message
+    capped = client_for(llm).chat.completions.create(
+        model=DEFAULT_MODEL, messages=messages, max_tokens=64
+    )
+    assert capped.choices[0].message.content == "OK"

@@ -67,6 +67,37 @@ def test_bad_chat_history_ttl_is_named(value: str) -> None:
         load(CHAT_HISTORY_TTL=value)
 
 
+def test_model_limits_default_to_a_cap_and_deadlines_and_are_read() -> None:
+    defaults = load()
+    assert (defaults.openai_timeout_seconds, defaults.assistant_turn_deadline_seconds) == (20, 25)
+    assert (defaults.openai_max_tokens, defaults.openai_max_retries) == (512, 2)
+    local = load(
+        OPENAI_TIMEOUT_SECONDS="90",
+        ASSISTANT_TURN_DEADLINE_SECONDS="120.5",
+        OPENAI_MAX_TOKENS="256",
+        OPENAI_MAX_RETRIES="0",
+    )
+    assert (local.openai_timeout_seconds, local.assistant_turn_deadline_seconds) == (90, 120.5)
+    assert (local.openai_max_tokens, local.openai_max_retries) == (256, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("OPENAI_TIMEOUT_SECONDS", "0"),
+        ("OPENAI_TIMEOUT_SECONDS", "soon"),
+        ("ASSISTANT_TURN_DEADLINE_SECONDS", "-1"),
+        ("OPENAI_MAX_TOKENS", "0"),
+        ("OPENAI_MAX_TOKENS", "12.5"),
+        ("OPENAI_MAX_RETRIES", "-1"),
+        ("OPENAI_MAX_RETRIES", "11"),
+    ],
+)
+def test_bad_model_limits_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load(**{name: value})
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("JST", "Asia/Tokyo"), ("jst", "Asia/Tokyo"), (":Asia/Tokyo", "Asia/Tokyo"), ("UTC", "UTC")],

@@ -14,7 +14,7 @@ from booking.model import Room
 from bot.conversation.history import ChatHistory
 from bot.conversation.i18n import t
 from bot.conversation.model.llm import ChatModel, Message, ModelUnavailable
-from bot.conversation.model.prompt import system_prompt
+from bot.conversation.model.prompt import system_prompt, user_turn
 from bot.conversation.tools import TOOLS, ToolContext, describe, reply_from, run_tool
 from bot.conversation.types import Inbound, Reply
 
@@ -65,8 +65,11 @@ class Turn:
         """Loop model → tools until the model answers in words or a limit is hit."""
         prompt = self._prompt()
         past = self.loop.history.load(self.inbound.session)
+        latest = user_turn(self.ctx.now, self.ctx.policy, self.ctx.lang, self.inbound.text)
+        asked: Message = {"role": "user", "content": latest}  # sent; history keeps the words
         for _ in range(self.loop.limits.max_model_calls):
-            message = self.loop.call_model([prompt, *past, *self.messages], self.deadline)
+            sent = [prompt, *past, asked, *self.messages[1:]]
+            message = self.loop.call_model(sent, self.deadline)
             self.messages.append(message)
             calls = message.get("tool_calls") or []
             if not calls:
@@ -91,8 +94,7 @@ class Turn:
         with self.ctx.uow() as uow:
             rooms: list[Room] = uow.rooms.list()
         self.ctx.rooms = {r.id: r for r in rooms}  # the tools' replies reuse them this turn
-        content = system_prompt(self.ctx.now, self.ctx.policy, rooms, self.ctx.lang)
-        return {"role": "system", "content": content}
+        return {"role": "system", "content": system_prompt(self.ctx.policy, rooms)}
 
     def _run_tools(self, calls: list[dict[str, Any]]) -> None:
         """Answer every call id (OpenAI requires it); run at most the cap, in order."""
@@ -103,6 +105,8 @@ class Turn:
                 result = run_tool(self.ctx, function.get("name", ""), function.get("arguments", ""))
             else:
                 result = {"ok": False, "error": {"code": "too_many_calls", "message": "Skipped."}}
+            if not _is_json_object(function.get("arguments", "")):
+                function["arguments"] = "{}"  # servers that parse the history refuse broken JSON
             content = json.dumps(result, ensure_ascii=False, default=str)
             self.messages.append(
                 {"role": "tool", "tool_call_id": call.get("id", ""), "content": content}
@@ -115,6 +119,14 @@ class Turn:
             self.messages.append({"role": "assistant", "content": text})
         self.loop.history.append(self.inbound.session, _complete_pairs(self.messages))
         return reply_from(self.ctx, text, source)
+
+
+def _is_json_object(text: str) -> bool:
+    """True when a tool call's arguments are a JSON object (what every server accepts back)."""
+    try:
+        return isinstance(json.loads(text or "null"), dict)
+    except json.JSONDecodeError:
+        return False
 
 
 def _complete_pairs(turn: list[Message]) -> list[Message]:
