@@ -27,9 +27,9 @@ from storage.rooms_file import load_rooms
 from tests.conftest import ROOMS_FILE
 from tests.unit.fake_uow import FakeUnitOfWork
 
-FIRST_REQUEST_LIMIT = (
-    8_500  # bytes, six rooms, 11 tools (7 KB was met with 8; see docs/benchmarks.md)
-)
+# Bytes of the first request with the six rooms: 6.7 KB with 8 tools; 8.6 KB with the 11 since
+# the series / waitlist tools (issue 15's 7 KB goal is not met on main).
+FIRST_REQUEST_LIMIT = 8_700
 NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)
 
 
