@@ -81,14 +81,15 @@ class EventDeduper:
 
     def first_time(self, event_id: str) -> bool:
         """Claim the id; True for the first claim only."""
-        event_id = self.prefix + event_id  # one namespace per kind of delivery, everywhere
-        in_redis = self._claim_in_redis(event_id)
+        key = self.prefix + event_id  # Redis and memory: one namespace per kind of delivery
+        in_redis = self._claim_in_redis(key)
         if in_redis is False:
             return False
-        in_database = self._claim_in_database(event_id)
+        # The database keeps Slack's ids as they are and prefixes the others (Teams activities).
+        in_database = self._claim_in_database(event_id if self.prefix == KEY_PREFIX else key)
         if in_database is not None:
             return in_database
-        return in_redis if in_redis is not None else self.local.claim(event_id)
+        return in_redis if in_redis is not None else self.local.claim(key)
 
     def _claim_in_redis(self, event_id: str) -> bool | None:
         """SET NX in Redis; None when Redis is absent or failing."""
