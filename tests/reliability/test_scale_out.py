@@ -199,6 +199,8 @@ def test_a_slack_event_retried_to_another_node_is_answered_once(
 def test_killing_the_node_that_leads_the_scheduler_hands_leadership_to_another(
     nodes: Cluster, engine: Engine, slack: FakeSlack
 ) -> None:
+    # Between two polls no worker may have claimed the lock yet: wait until one reports it.
+    wait_until(lambda: len(leading(nodes)) == 1, POLL_S + WAIT_S, "one node to lead the scheduler")
     [(leader_node, _pid)] = leading(nodes)
     nodes.kill(leader_node)
     due = add_due(engine, "5", "UAFTER")
