@@ -107,27 +107,11 @@ def start(
 ) -> LlamaServer:
     """Start llama-server (Jinja chat template, tool calls) and wait until it is ready."""
     port = free_port()
-    argv = [
-        str(binary),
-        "-m",
-        str(model),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--jinja",
-        "--metrics",
-        "--parallel",
-        "1",
-        "-c",
-        str(context),
-        "-t",
-        str(threads),
-        "--temp",
-        "0",
-        "--seed",
-        "1",
-    ]  # fmt: skip  (greedy: the same run, the same text)
+    argv = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port),
+            "--jinja", "--metrics", "--parallel", "1", "-c", str(context), "-t", str(threads),
+            "--temp", "0", "--seed", "1", "--cache-ram", "0"]  # fmt: skip
+    # Greedy sampling: the same run, the same text. No prompt cache in host memory: a repeated
+    # measurement must not find its own earlier prompt there, only the slot's previous one.
     if template is not None:
         argv += ["--chat-template-file", str(template)]
     with log.open("wb") as out:

@@ -9,7 +9,8 @@ tools, bench/templates/chatml-tools.jinja, is given), then measures, in the same
 - baseline: a bare one-line chat request (no system prompt, no tools), cold;
 - the bot's first request of a turn (system prompt, tool schemas, the user's message) cold,
   and the first request of a later turn with another time, user and text while the server
-  still holds the previous prompt (the stable prefix is reused);
+  still holds the previous prompt (the stable prefix is reused) — and the same two requests
+  laid out as before issue 16, with the time inside the system message;
 - whole turns through the conversation core and the bot's own OpenAI adapter, with the app's
   settings, on a temporary SQLite database: seconds per turn, model calls, the tool calls the
   server returned, whether their arguments parsed and the tools ran, the reservations made.
@@ -71,6 +72,15 @@ def tokens(server: LlamaServer, body: dict[str, Any]) -> tuple[int, int]:
     return int(timings["prompt_n"]) + int(timings.get("cache_n", 0)), int(timings.get("cache_n", 0))
 
 
+def time_in_system(body: dict[str, Any]) -> dict[str, Any]:
+    """The same request laid out as before issue 16: the time inside the system message."""
+    system, *rest, user = body["messages"]
+    facts, text = user["content"].split("\n", 1)
+    moved = system["content"].replace("\nRules:", f"\n{facts}\nRules:", 1)
+    messages = [{"role": "system", "content": moved}, *rest, {"role": "user", "content": text}]
+    return body | {"messages": messages}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,13 +130,17 @@ def report(server: LlamaServer, settings: Settings) -> None:
     base = median_ttft(server, bare, None)
     cold = median_ttft(server, first, None)
     warm = median_ttft(server, later, first)
+    before = median_ttft(server, time_in_system(later), time_in_system(first))
     print(f"time to first token, median of {REPEATS}:")
     print(f"  baseline, a bare one-line request: {base * 1000:.0f} ms")
     print(f"  the bot's first request, cold ({size} B, {total} tokens): {cold * 1000:.0f} ms "
           f"= {cold / base:.1f}x baseline")  # fmt: skip
     print(f"  a later turn (other time, user, text; {reused} of {later_total} tokens from the "
           f"cache): {warm * 1000:.0f} ms = {warm / base:.1f}x baseline, {warm / cold:.2f}x cold")  # fmt: skip
+    print(f"  the same later turn laid out as before (the time inside the system message): "
+          f"{before * 1000:.0f} ms = {before / warm:.1f}x the stable-prefix layout")  # fmt: skip
     _, engine = fresh_database(None)
+    server.post(first | {"max_tokens": 1})  # a running server: its slot holds an earlier turn
     print("turns through the conversation core and the bot's OpenAI adapter:")
     for text in TURNS:
         print("  " + run_turn(server, settings, engine, text, base))
