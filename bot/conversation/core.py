@@ -12,13 +12,13 @@ from datetime import datetime
 
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
+from bot.conversation.context import ToolContext
 from bot.conversation.history import ChatHistory
 from bot.conversation.i18n import t
 from bot.conversation.language import detect_language
 from bot.conversation.model.llm import ChatModel, ModelUnavailable
 from bot.conversation.model.loop import Limits, ModelLoop, Turn
 from bot.conversation.offline.assistant import OfflineAssistant
-from bot.conversation.tools import ToolContext
 from bot.conversation.types import Inbound, Lang, ProgressSink, Reply
 
 log = logging.getLogger(__name__)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from booking import series, waitlist
 from booking.clock import at, local
 from booking.model import Reservation
 from bot.conversation import tool_args as a
+from bot.conversation.context import ToolContext
 from bot.conversation.formats import WEEKDAYS_EN
-
-if TYPE_CHECKING:  # tools.py imports this module: the context type only, no cycle at run time
-    from bot.conversation.tools import ToolContext
 
 
 def _slot(ctx: ToolContext, args: a.TimeRange) -> tuple[datetime, datetime]:

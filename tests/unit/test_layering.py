@@ -55,6 +55,8 @@ NEVER = {
     "bot/conversation/model": ("bot.conversation.core", "bot.conversation.offline"),
     "bot/conversation/offline": ("bot.conversation.core", "bot.conversation.model"),
     "bot/conversation/tools.py": ("bot.conversation.core", "bot.conversation.model"),
+    "bot/conversation/context.py": ("bot.conversation.tools", "bot.conversation.rule_tools"),
+    "bot/conversation/rule_tools.py": ("bot.conversation.tools",),  # the table imports them
     "bot/conversation/types.py": ("bot.conversation.core", "bot.conversation.tools"),
     "bot/conversation/rules_desk.py": ("bot.conversation.core", "bot.conversation.tools"),
     "bot/reminders/rule_jobs.py": ("bot.reminders.jobs", "bot.reminders.scheduler"),

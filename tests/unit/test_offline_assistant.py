@@ -15,10 +15,10 @@ import pytest
 from booking.clock import JST, at
 from booking.model import Reservation, Room, TimeSlot
 from booking.policy import Policy
+from bot.conversation.context import ToolContext
 from bot.conversation.formats import people
 from bot.conversation.language import detect_language
 from bot.conversation.offline.assistant import OfflineAssistant
-from bot.conversation.tools import ToolContext
 from bot.conversation.types import Inbound, Reply
 from storage.history import MemoryChatHistory
 from storage.rooms_file import load_rooms

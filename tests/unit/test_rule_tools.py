@@ -9,7 +9,8 @@ from typing import Any
 from booking.clock import JST, at
 from booking.model import Reservation, Room, TimeSlot
 from booking.policy import Policy
-from bot.conversation.tools import TOOLS, ToolContext, run_tool
+from bot.conversation.context import ToolContext
+from bot.conversation.tools import TOOLS, run_tool
 from tests.unit.fake_uow import FakeUnitOfWork
 
 NOW = datetime(2025, 9, 28, 10, 0, tzinfo=JST)

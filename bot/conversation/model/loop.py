@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from booking.model import Room
+from bot.conversation.context import ToolContext
 from bot.conversation.history import ChatHistory
 from bot.conversation.i18n import t
 from bot.conversation.model.llm import ChatModel, Message, ModelUnavailable
 from bot.conversation.model.prompt import system_prompt, user_turn
-from bot.conversation.tools import TOOLS, ToolContext, describe, reply_from, run_tool
+from bot.conversation.tools import TOOLS, describe, reply_from, run_tool
 from bot.conversation.types import Inbound, Reply
 
 log = logging.getLogger(__name__)

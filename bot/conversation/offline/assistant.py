@@ -11,10 +11,11 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from bot.conversation.context import ToolContext
 from bot.conversation.history import ChatHistory
 from bot.conversation.offline.handler import Handler
 from bot.conversation.offline.understand import Understood, is_affirmation, understand
-from bot.conversation.tools import ToolContext, reply_from
+from bot.conversation.tools import reply_from
 from bot.conversation.types import Inbound, Reply
 
 

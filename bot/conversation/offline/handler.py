@@ -12,9 +12,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from booking.clock import at
+from bot.conversation.context import ToolContext
 from bot.conversation.offline.replies import Say
 from bot.conversation.offline.understand import Understood
-from bot.conversation.tools import ToolContext, run_tool
+from bot.conversation.tools import run_tool
 from bot.conversation.types import Action
 
 Booking = dict[str, Any]
