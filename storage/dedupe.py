@@ -81,12 +81,11 @@ class EventDeduper:
 
     def first_time(self, event_id: str) -> bool:
         """Claim the id; True for the first claim only."""
-        key = self.prefix + event_id  # Redis and memory: one namespace per kind of delivery
+        key = self.prefix + event_id  # one namespace per kind of delivery, in every store
         in_redis = self._claim_in_redis(key)
         if in_redis is False:
             return False
-        # The database keeps Slack's ids as they are and prefixes the others (Teams activities).
-        in_database = self._claim_in_database(event_id if self.prefix == KEY_PREFIX else key)
+        in_database = self._claim_in_database(key)
         if in_database is not None:
             return in_database
         return in_redis if in_redis is not None else self.local.claim(key)

@@ -63,7 +63,7 @@ class Reply:
     progress: list[Progress] = field(default_factory=list)
     source: Source = "model"
     rooms: Mapping[str, Room] = field(default_factory=dict)  # the rooms this turn read, by id
-    listed: list[Reservation] = field(default_factory=list)  # the actor's own ones it listed
+    listed: list[Reservation] = field(default_factory=list)  # own ones listed, not made here
 
 
 class Converse(Protocol):

@@ -311,10 +311,8 @@ def confirmation(
 
 
 def reply_reservations(reply: Reply) -> list[Reservation]:
-    """The reservations a reply made, then the user's own ones it listed (each once)."""
-    made = list(reply.reservations)
-    seen = {r.id for r in made}
-    return made + [r for r in reply.listed if r.id not in seen]
+    """The reservations a reply made, then the user's own ones it listed (disjoint by design)."""
+    return [*reply.reservations, *reply.listed]
 
 
 def action_blocks(reply: Reply, tz: ZoneInfo, check_in: CheckIn | None = None) -> list[Block]:

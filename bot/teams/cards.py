@@ -113,8 +113,7 @@ def reply_card(reply: Reply, tz: ZoneInfo) -> Card:
     """The core's reply: its text, a Cancel per booking shown, a Book button per slot offered."""
     rooms = dict(reply.rooms)
     body = [text_block(reply.text)]
-    made = {r.id for r in reply.reservations}
-    shown = [*reply.reservations, *(r for r in reply.listed if r.id not in made)]
+    shown = [*reply.reservations, *reply.listed]  # disjoint: the core leaves made ones out
     body += [reservation_item(r, rooms, tz, reply.lang, "reply") for r in shown[:MAX_ROWS]]
     offers = [a for a in reply.actions if a.kind in ("book", "confirm")][:MAX_ALTERNATIVES]
     if offers:

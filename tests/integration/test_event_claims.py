@@ -160,7 +160,8 @@ def test_a_blocked_database_never_holds_up_the_answer(
     with engines[1].connect() as blocker:
         blocker.begin()  # SQLite: BEGIN IMMEDIATE holds the write lock; PostgreSQL: the row lock
         expires = datetime.now(UTC) + timedelta(hours=1)
-        blocker.execute(insert(EventClaimRow).values(event_id=event_id, expires_at=expires))
+        key = f"slack_event:{event_id}"  # the key the deduper claims in every store
+        blocker.execute(insert(EventClaimRow).values(event_id=key, expires_at=expires))
         with caplog.at_level(logging.WARNING, logger="storage.dedupe"):
             first = deduper.first_time(event_id)  # without the deadline: a lock wait
         blocker.rollback()

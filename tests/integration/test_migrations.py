@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +17,10 @@ from storage.engine import make_engine
 from storage.migrate import upgrade
 
 
-def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
-    """A fresh database gets btree_gist and the EXCLUDE constraint on slot-holding reservations."""
-    name = f"migr_{uuid.uuid4().hex[:10]}"
+@contextmanager
+def fresh_postgres(pg_url: str, prefix: str) -> Iterator[Engine]:
+    """An engine on a new, empty PostgreSQL database, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -25,6 +28,27 @@ def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
         make_url(make_engine(pg_url).url).set(database=name).render_as_string(False)
     )
     try:
+        yield fresh
+    finally:
+        fresh.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+
+@contextmanager
+def sqlite_file(path: Path) -> Iterator[Engine]:
+    """An engine on a new SQLite file, disposed afterwards."""
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
+    """A fresh database gets btree_gist and the EXCLUDE constraint on slot-holding reservations."""
+    with fresh_postgres(pg_url, "migr") as fresh:
         upgrade(fresh)
         upgrade(fresh)  # idempotent
         with fresh.connect() as connection:
@@ -42,11 +66,6 @@ def test_postgres_migration_creates_exclusion_constraint(pg_url: str) -> None:
         assert "tstzrange(start_at, end_at, '[)'" in definition
         assert "WHERE ((active OR" in definition and "'pending'" in definition
         assert "'held'" in definition
-    finally:
-        fresh.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 def test_sqlite_migration_creates_overlap_triggers(tmp_path: Path) -> None:
@@ -101,23 +120,13 @@ def legacy_owners_become_namespaced(engine: Engine) -> None:
 
 def test_sqlite_migration_namespaces_owners(tmp_path: Path) -> None:
     """On SQLite, legacy Slack and API owners get their surface."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'owners.db'}")
-    try:
+    with sqlite_file(tmp_path / "owners.db") as engine:
         legacy_owners_become_namespaced(engine)
-    finally:
-        engine.dispose()
 
 
 def test_postgres_migration_namespaces_owners(pg_url: str) -> None:
     """On PostgreSQL too (and the owner column is wide enough for a Teams identity)."""
-    name = f"owners_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    fresh = make_engine(
-        make_url(make_engine(pg_url).url).set(database=name).render_as_string(False)
-    )
-    try:
+    with fresh_postgres(pg_url, "owners") as fresh:
         legacy_owners_become_namespaced(fresh)
         with fresh.connect() as connection:
             width = connection.execute(
@@ -127,11 +136,6 @@ def test_postgres_migration_namespaces_owners(pg_url: str) -> None:
                 )
             ).scalar_one()
         assert width == 255
-    finally:
-        fresh.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -190,25 +194,10 @@ def statuses_and_guards_round_trip(engine: Engine) -> None:
 
 
 def test_sqlite_0011_statuses_guards_and_downgrade(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rules.db'}")
-    try:
+    with sqlite_file(tmp_path / "rules.db") as engine:
         statuses_and_guards_round_trip(engine)
-    finally:
-        engine.dispose()
 
 
 def test_postgres_0011_statuses_guards_and_downgrade(pg_url: str) -> None:
-    name = f"rules_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    fresh = make_engine(
-        make_url(make_engine(pg_url).url).set(database=name).render_as_string(False)
-    )
-    try:
+    with fresh_postgres(pg_url, "rules") as fresh:
         statuses_and_guards_round_trip(fresh)
-    finally:
-        fresh.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()

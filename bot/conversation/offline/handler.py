@@ -103,7 +103,7 @@ class Handler:
         """'明日の午後' / 'tomorrow morning': the first free slot there, or the free rooms."""
         h = self.heard
         assert h.window is not None and h.day is not None
-        length = h.duration or (timedelta(minutes=_minutes(h.end) - _minutes(h.start)) if h.end and h.start else None)  # fmt: skip
+        length = h.duration  # a window has no start time of its own, so no end either
         gaps = self._free_in_window(h.day, h.window, length)
         if h.room_id and length is not None:
             slot = next((g for g in gaps if g[0] == h.room_id), None)
