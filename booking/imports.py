@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from booking import services
+from booking import outbox, services
 from booking.calendar import CalendarLink, ExternalEvent, OutboxEntry, reservation_href
 from booking.errors import BookingError, UnsupportedEvent
 from booking.identity import identity
@@ -100,7 +100,7 @@ def _book_or_move(
         made = services.book(uow, policy, room.id, slot, owner, now, title, SOURCE, calendar=False)
         outcome = "booked"
     if event.declined_by_bot:  # it carries our decline: put the accepted state back
-        services.record_change(uow, None, made, now)
+        outbox.record_change(uow, None, made, now)
     _link(uow, room, event, made.id, "booked")
     return outcome
 

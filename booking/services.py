@@ -10,7 +10,7 @@ from booking import approvals
 from booking.clock import at, day_bounds
 from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
-from booking.outbox import entries_for
+from booking.outbox import record_change
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Period, Utilisation, compute
@@ -97,14 +97,6 @@ def book(
     if calendar:
         record_change(uow, None, saved, now)
     return saved
-
-
-def record_change(
-    uow: AbstractUnitOfWork, before: Reservation | None, after: Reservation, now: datetime
-) -> None:
-    """Queue the calendar writes of a change in the same transaction as the change itself."""
-    for entry in entries_for(before, after, now):
-        uow.outbox.add(entry)
 
 
 def cancel_reservation(

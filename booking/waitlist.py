@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from booking import approvals, rules
+from booking import approvals, outbox, rules
 from booking.errors import (
     NotOwner,
     OfferLapsed,
@@ -101,7 +101,9 @@ def _settle_offer(uow: AbstractUnitOfWork, entry: WaitEntry, now: datetime) -> N
         taken = held is not None and held.status in (ACTIVE, PENDING)
         uow.waitlist.save(replace(entry, status=rules.BOOKED if taken else rules.DECLINED))
     elif entry.hold_until is not None and entry.hold_until <= now:
-        uow.reservations.save(held.with_status(EXPIRED, cancelled_at=now, cancelled_by="waitlist"))
+        lapsed = held.with_status(EXPIRED, now, cancelled_at=now, cancelled_by="waitlist")
+        uow.reservations.save(lapsed)
+        outbox.record_change(uow, held, lapsed, now)
         uow.waitlist.save(replace(entry, status=rules.LAPSED))
         uow.record("offer_lapsed", room_id=entry.room_id)
 
@@ -118,6 +120,7 @@ def _offer(
     wanted = Reservation(entry.room_id, entry.owner_id, entry.slot, entry.title,
                          created_at=now, source="waitlist", status=HELD)  # fmt: skip
     held = uow.reservations.add(wanted)  # SlotTaken if the slot was taken meanwhile: roll back
+    outbox.record_change(uow, None, held, now)
     until = min(now + hold, entry.start)
     uow.waitlist.save(
         replace(entry, status=rules.OFFERED, offered_at=now, hold_until=until, held_id=held.id)
@@ -146,8 +149,9 @@ def take_offer(
         if held.status != HELD or lapsed:
             raise OfferLapsed(reservation_id)
         room = resolve_room(uow, held.room_id)
-        taken = held.with_status(approvals.initial_status(room, actor_id), created_at=now)
+        taken = held.with_status(approvals.initial_status(room, actor_id), now, created_at=now)
         uow.reservations.save(taken)
+        outbox.record_change(uow, held, taken, now)
         approvals.request_approval(uow, room, taken, now)
         if entry is not None:
             uow.waitlist.save(replace(entry, status=rules.BOOKED))

@@ -73,7 +73,7 @@ def test_status_and_active_tell_the_same_story() -> None:
     assert replace(Reservation("1", "u", slot), active=False).status == "cancelled"  # old path
     assert pending.cancelled("u", NOW).status == "cancelled"
     assert not pending.cancelled("u", NOW).holds_slot
-    assert pending.with_status("active").active
+    assert pending.with_status("active", pending.start).active
 
 
 # ---- approvals ------------------------------------------------------------------------------

@@ -178,7 +178,7 @@ def rules(lang: str) -> list[tuple[str, str]]:
                      series_id=7, occurrence=k) for k in range(3)]  # fmt: skip
     what = describe(pending, BY_ID, tz, lang)
     decided = [
-        (o, pending.with_status(status))
+        (o, pending.with_status(status, pending.start))
         for o, status in (("approved", "active"), ("rejected", "rejected"), ("expired", "expired"))
     ]
     return [
