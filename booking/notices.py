@@ -14,6 +14,7 @@ from booking.rules import Notice
 Delivery = tuple[str, str]  # the outcome ('sent', 'retry', 'refused', 'skipped') and a ref
 Send = Callable[[Notice, Reservation], Delivery]
 DEFER = timedelta(seconds=30)  # an update waiting for its request to be delivered
+KEEP_SENT = timedelta(days=30)  # delivered notices are kept this long (what was told, and where)
 
 
 def still_worth_sending(notice: Notice, r: Reservation | None) -> bool:
@@ -53,6 +54,14 @@ def deliver_next(uow: AbstractUnitOfWork, *, now: datetime, send: Send) -> str |
         uow.notices.mark(notice.id or 0, now, outcome, ref)
         uow.commit()
         return outcome
+
+
+def prune(uow: AbstractUnitOfWork, now: datetime) -> int:
+    """Forget notices delivered more than KEEP_SENT ago (none about a still-pending booking)."""
+    with uow:
+        gone = uow.notices.prune(now - KEEP_SENT)
+        uow.commit()
+        return gone
 
 
 def _with_request_ref(uow: AbstractUnitOfWork, notice: Notice) -> Notice | None:

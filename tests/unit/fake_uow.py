@@ -325,6 +325,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.series = self.fake_series = FakeSeriesRepository(rows)
         self.waitlist = self.fake_waitlist = FakeWaitlistRepository()
         self.notices = self.fake_notices = FakeNoticeRepository()
+        self.fake_notices.reservations = rows
         self.approvals = self.fake_approvals = FakeApprovalRepository(rows)
         self.committed = False
         self.commits = 0
@@ -356,6 +357,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         reservations = dict(saved["reservations"])
         self.fake_reservations.rows = reservations
         self.fake_series.reservations = self.fake_approvals.reservations = reservations
+        self.fake_notices.reservations = reservations
         self.fake_job_runs.runs = set(saved["runs"])
         self.fake_outbox.rows, self.fake_links.links = dict(saved["outbox"]), dict(saved["links"])
         self.fake_links.cursors = dict(saved["cursors"])
