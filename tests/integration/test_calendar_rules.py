@@ -188,3 +188,34 @@ def test_series_dates_are_pushed_and_cancelled_one_event_each(sync: Sync) -> Non
     status = {uid: str(e["STATUS"]) for uid, e in sync.events("1").items()}
     assert sorted(status.values()) == ["CANCELLED", "CANCELLED", "CONFIRMED"]
     assert status[reservation_uid(dates[0].id or 0)] == "CONFIRMED"
+
+
+def test_an_event_put_in_a_room_that_needs_approval_waits_for_it(sync: Sync) -> None:
+    href = sync.put_external("5", "ext-board", jst("15:00"), jst("16:00"), "取締役会")
+    assert sync.puller.pull(NOW)["booked"] == 1
+    [made] = _room_bookings(sync, "5")
+    assert made.status == "pending" and made.owner_id == "calendar:hanako@example.com"
+    assert sync.pusher.drain(NOW) == 1  # the organizer's event now says it is tentative
+    [event] = sync.events("5").values()
+    assert str(event["UID"]) == "ext-board" and str(event["STATUS"]) == "TENTATIVE"
+
+    sync.put_external("5", "ext-board", jst("15:30"), jst("16:30"), "取締役会")  # moved by them
+    assert sync.puller.pull(NOW)["moved"] == 1
+    [moved] = _room_bookings(sync, "5")
+    assert moved.id == made.id and moved.start == jst("15:30") and moved.status == "pending"
+
+    assert made.id is not None
+    approvals.decide(sync.container.uow(), reservation_id=made.id, approver=BOSS, approve=True,
+                     now=NOW)  # fmt: skip
+    sync.pusher.drain(NOW)
+    [event] = sync.events("5").values()
+    assert str(event["STATUS"]) == "CONFIRMED" and event["DTSTART"].dt == jst("15:30")
+    sync.delete_external("5", href)
+    assert sync.puller.pull(NOW)["cancelled"] == 1 and _room_bookings(sync, "5") == []
+
+
+def _room_bookings(sync: Sync, room: str) -> list[Reservation]:
+    """The bookings holding a slot in the room on the test day."""
+    with sync.container.uow() as uow:
+        found = uow.reservations.active_between(jst("00:00"), jst("23:59"), room)
+    return list(found)
