@@ -14,8 +14,8 @@ from booking.model import Reservation
 from booking.rules import Notice
 from bot.conversation.desk import Desk
 from bot.slack import rule_blocks
-from bot.slack.blocks import mrkdwn
 from bot.slack.identity import user_id
+from bot.slack.kit import mrkdwn
 
 log = logging.getLogger(__name__)
 Outcome = Literal["sent", "retry", "refused", "skipped"]

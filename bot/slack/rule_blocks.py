@@ -10,7 +10,7 @@ from booking.identity import local_id, surface_of
 from booking.model import Reservation, Room
 from bot.conversation.formats import day_text, describe
 from bot.conversation.i18n import t
-from bot.slack.blocks import (
+from bot.slack.kit import (
     CANCEL_ACTION,
     SERIES_CANCEL_ACTION,
     TAKE_OFFER_ACTION,
