@@ -168,20 +168,25 @@ def test_two_approvers_pressing_at_once_make_one_decision_and_both_cards_say_who
 # the waitlist
 
 
-def test_a_teams_waiter_is_offered_the_freed_slot_and_book_it_books_it(teams: Teams) -> None:
+def offered(teams: Teams, aad: str) -> tuple[User, Sent]:
+    """A Teams user waits for a taken slot of room 2 (Notify me); it frees; the offer card."""
     day = tomorrow()
     holder = add_reservation(teams.engine, "2", "slack:U9", jst(day, "10:00"), jst(day, "11:00"))
-    wendy = teams.user("aad-wendy", name="Wendy")
-    assert teams.send(wendy.message("明日の10時から1時間 会議室Bを予約して")) == 202
-    reply = teams.fake.messages(wendy.conversation_id)[-1]
+    waiter = teams.user(aad)
+    assert teams.send(waiter.message("明日の10時から1時間 会議室Bを予約して")) == 202
+    reply = teams.fake.messages(waiter.conversation_id)[-1]
     (notify,) = [a for a in executes(reply.cards[0]) if a["verb"] == "join_waitlist"]
     assert notify["title"] == "空いたら知らせる"
-    joined = post(teams.served.url, wendy.press("join_waitlist", notify["data"])).json()
+    joined = post(teams.served.url, waiter.press("join_waitlist", notify["data"])).json()
     assert joined["type"] == MESSAGE and "キャンセル待ちに登録しました" in joined["value"]
     teams.container.desk.cancel("slack:U9", holder)
     assert teams.container.jobs().rules().offer_waitlist(datetime.now(JST)) == 1
     assert deliver(teams) == 1
-    offer = latest(teams, "aad-wendy")
+    return waiter, latest(teams, aad)
+
+
+def test_a_teams_waiter_is_offered_the_freed_slot_and_book_it_books_it(teams: Teams) -> None:
+    wendy, offer = offered(teams, "aad-wendy")
     assert "空きが出ました" in card_text(offer.cards[0])
     assert [a["verb"] for a in executes(offer.cards[0])] == ["take_offer", "cancel"]
     held = [r for r in reservations(teams.engine) if r.status == "held"]
@@ -192,6 +197,15 @@ def test_a_teams_waiter_is_offered_the_freed_slot_and_book_it_books_it(teams: Te
     assert taken["type"] == CARD and "予約しました" in card_text(taken["value"])
     (mine,) = [r for r in reservations(teams.engine) if r.owner_id == teams_id("aad-wendy")]
     assert mine.status == "active" and mine.room_id == "2"
+
+
+def test_no_thanks_gives_the_held_slot_back(teams: Teams) -> None:
+    vic, offer = offered(teams, "aad-vic")
+    answer = press(teams, vic, offer, "cancel").json()
+    assert answer["type"] == CARD and "キャンセルしました" in card_text(answer["value"])
+    assert [r for r in reservations(teams.engine) if r.status == "held"] == []
+    late = press(teams, vic, offer, "take_offer").json()  # an old card pressed afterwards
+    assert late["type"] in (CARD, MESSAGE) and "予約しました" not in str(late["value"])
 
 
 # the digest
