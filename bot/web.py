@@ -93,8 +93,9 @@ def stop_background(app: Flask) -> None:
 
 
 def has_jobs(c: Container) -> bool:
-    """Whether there is scheduled work: Slack reminders or the CalDAV sync."""
-    return bool(c.settings.slack_bot_token or c.settings.caldav_url)
+    """Whether there is scheduled work: Slack or Teams reminders, or the CalDAV sync."""
+    s = c.settings
+    return bool(s.slack_bot_token or s.teams_enabled or s.caldav_url)
 
 
 def scheduler_state(app: Flask) -> dict[str, object]:

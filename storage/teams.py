@@ -58,3 +58,12 @@ class TeamsConversations:
         with self.session_factory() as session:
             row = session.scalars(query).first()
             return None if row is None else (row.personal, dict(row.reference))
+
+    def latest(self) -> dict[str, Any] | None:
+        """The most recently refreshed reference of anyone (its service URL and bot account)."""
+        query = (
+            select(TeamsConversationRow).order_by(TeamsConversationRow.updated_at.desc()).limit(1)
+        )
+        with self.session_factory() as session:
+            row = session.scalars(query).first()
+            return None if row is None else dict(row.reference)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from booking.errors import BookingError
+from booking.model import PENDING
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
@@ -75,5 +76,6 @@ def book(desk: Desk, text: str, actor: str, lang: str) -> Rendered:
     except BookingError as error:
         return Rendered(error_text(error, lang), cards.notice_card(error_text(error, lang), lang))
     rooms = desk.rooms()
-    message = t("booked", lang, what=describe(made, rooms, desk.policy.tz, lang))
+    key = "requested" if made.status == PENDING else "booked"  # a room needing approval
+    message = t(key, lang, what=describe(made, rooms, desk.policy.tz, lang))
     return Rendered(message, cards.confirmation_card(message, made, rooms, desk.policy.tz, lang))

@@ -266,3 +266,28 @@ def test_calendar_settings() -> None:
 def test_bad_calendar_settings_are_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         load(**env)
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["19:abc123@thread.tacv2",
+     "https://teams.microsoft.com/l/channel/19%3aabc123%40thread.tacv2/General?groupId=g&tenantId=t"],
+)  # fmt: skip
+def test_teams_digest_channel_is_an_id_or_the_channels_link(given: str) -> None:
+    env = {
+        "TEAMS_DIGEST_CHANNEL": given,
+        "TEAMS_SERVICE_URL": "https://smba.trafficmanager.net/jp/",
+    }
+    settings = Settings.from_env(environ=env, dotenv_path=None)
+    assert settings.teams_digest_channel == "19:abc123@thread.tacv2"
+    assert settings.teams_service_url == "https://smba.trafficmanager.net/jp/"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [({"TEAMS_DIGEST_CHANNEL": "General"}, "TEAMS_DIGEST_CHANNEL"),
+     ({"TEAMS_SERVICE_URL": "smba.trafficmanager.net"}, "TEAMS_SERVICE_URL")],
+)  # fmt: skip
+def test_bad_teams_digest_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env(environ=env, dotenv_path=None)
