@@ -17,7 +17,7 @@ from booking.model import PENDING
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
-from bot.teams import cards, notice_cards, rule_actions
+from bot.teams import calendar_cards, cards, notice_cards, rule_actions
 from bot.teams.cards import Outcome
 from bot.teams.commands import error_text
 
@@ -48,6 +48,8 @@ def act(
             return rule_actions.take_offer(desk, actor, data, lang)
         if verb == "join_waitlist":
             return rule_actions.join_waitlist(desk, actor, data, lang)
+        if verb in (calendar_cards.ROTATE, calendar_cards.REVOKE):
+            return calendar_cards.change(desk, actor, verb, data, lang)
         return on_reservation(desk, actor, verb, data, lang)
     except BookingError as error:
         return Outcome(error_text(error, lang))
@@ -70,6 +72,8 @@ def on_reservation(
     key = "checked_in" if verb == "check_in" else "cancelled"
     rooms, tz = desk.rooms(), desk.policy.tz
     text = t(key, lang, what=describe(done, rooms, tz, lang))
+    if data.get("view") == calendar_cards.VIEW:
+        return Outcome(text, calendar_cards.with_link(desk, actor, lang, text))
     if data.get("view") == "mine":
         return Outcome(text, cards.my_bookings_card(desk.upcoming(actor), rooms, tz, lang, text))
     return Outcome(text, cards.notice_card(text, lang))

@@ -170,16 +170,19 @@ def my_bookings_card(
     tz: ZoneInfo,
     lang: str,
     notice: str = "",
+    extra: Sequence[Element] = (),
+    view: str = "mine",
 ) -> Card:
-    """mybookings: the upcoming reservations, each with Cancel (refreshed after each action)."""
+    """mybookings: the upcoming reservations, each with Cancel (refreshed after each action),
+    then any extra (a personal chat's calendar link)."""
     body = [text_block(notice, weight="Bolder")] if notice else []
     body.append(title_block(t("my_title", lang)))
-    body += [reservation_item(r, rooms, tz, lang, "mine") for r in mine[:MAX_ROWS]]
+    body += [reservation_item(r, rooms, tz, lang, view) for r in mine[:MAX_ROWS]]
     if not mine:
         body.append(text_block(t("none_upcoming", lang)))
     if len(mine) > MAX_ROWS:
         body.append(text_block(t("more_items", lang, n=len(mine) - MAX_ROWS), isSubtle=True))
-    return card(body, lang)
+    return card([*body, *extra], lang)
 
 
 def schedule_card(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> Card:

@@ -81,7 +81,12 @@ class Turns:
         lang = caller.language(command.rest if command else text, self.d.default_language)
         await context.send_activity(Activity(type=ActivityTypes.typing))
         if command is not None:
-            shown = await asyncio.to_thread(commands.run, self.d.desk, command, caller.actor, lang)
+            personal = (
+                getattr(context.activity.conversation, "conversation_type", None) == "personal"
+            )
+            shown = await asyncio.to_thread(
+                commands.run, self.d.desk, command, caller.actor, lang, personal
+            )
             await context.send_activity(card_message(shown.summary, shown.card))
             return
         await self.converse(context, caller, text or "help", lang)

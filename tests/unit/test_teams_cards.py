@@ -13,7 +13,7 @@ from booking.model import Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.services import RoomDay
 from bot.conversation.types import Action, Reply
-from bot.teams import cards, commands, notice_cards
+from bot.teams import calendar_cards, cards, commands, notice_cards
 from tests.fakes.adaptive import activity_problem, card_problem
 
 TZ = Policy().tz
@@ -44,6 +44,20 @@ def every_card(lang: str) -> list[dict[str, Any]]:
         cards.reply_card(reply, TZ),
         cards.my_bookings_card(many, ROOMS, TZ, lang, "取り消しました"),
         cards.my_bookings_card([], ROOMS, TZ, lang),
+        cards.my_bookings_card(
+            many,
+            ROOMS,
+            TZ,
+            lang,
+            "",
+            calendar_cards.section(
+                "https://rooms.example.jp/ical/users/" + "x" * 43 + ".ics", "teams:t:u", lang
+            ),
+            calendar_cards.VIEW,
+        ),
+        cards.my_bookings_card(
+            [], ROOMS, TZ, lang, "", calendar_cards.section(None, "teams:t:u", lang)
+        ),
         cards.schedule_card(days, date(2025, 10, 1), TZ, lang),
         cards.rooms_card(list(ROOMS.values()), {"1"}, lang),
         cards.reminder_card(many[0], ROOMS, TZ, lang),
