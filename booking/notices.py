@@ -57,8 +57,11 @@ def deliver_next(uow: AbstractUnitOfWork, *, now: datetime, send: Send) -> str |
 
 
 def prune(uow: AbstractUnitOfWork, now: datetime) -> int:
-    """Forget notices delivered more than KEEP_SENT ago (none about a still-pending booking)."""
+    """Once a day (whichever scheduler claims the day): forget notices delivered more than
+    KEEP_SENT ago, none about a still-pending booking."""
     with uow:
+        if not uow.job_runs.claim("notices_prune", now.date().isoformat(), now):
+            return 0
         gone = uow.notices.prune(now - KEEP_SENT)
         uow.commit()
         return gone

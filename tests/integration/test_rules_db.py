@@ -262,6 +262,7 @@ def test_old_delivered_notices_are_forgotten_but_not_those_of_pending_bookings(d
     assert before == 6
     assert notices.prune(uow_of(db)(), NOW + timedelta(days=29)) == 0
     assert notices.prune(uow_of(db)(), NOW + timedelta(days=31)) == 4
+    assert notices.prune(uow_of(db)(), NOW + timedelta(days=31, hours=1)) == 0  # once a day
     left = select(NoticeRow.reservation_id).distinct()
     with db.connect() as connection:
         assert list(connection.scalars(left)) == [waiting.id]  # still pending: kept
