@@ -17,6 +17,7 @@ from booking.errors import (
     ReservationNotFound,
     SlotFree,
     SlotTaken,
+    SlotYours,
     WaitNotFound,
 )
 from booking.model import ACTIVE, EXPIRED, HELD, PENDING, Reservation, TimeSlot
@@ -45,8 +46,11 @@ def join_waitlist(
         policy.validate(slot, now)
         entry = uow.waitlist.waiting_for(owner_id, found.id, slot.start, slot.end)
         if entry is None:
-            if not uow.reservations.active_between(slot.start, slot.end, found.id):
+            holders = uow.reservations.active_between(slot.start, slot.end, found.id)
+            if not holders:
                 raise SlotFree(found.id, found.name, found.label("en"))
+            if all(h.owner_id == owner_id for h in holders):
+                raise SlotYours(found.id, holders[0].id)
             new = WaitEntry(found.id, owner_id, slot, title.strip(), created_at=now, source=source)
             entry = uow.waitlist.add(new)
             uow.commit()

@@ -175,3 +175,11 @@ def test_deciding_an_unknown_booking_is_404(client: FlaskClient) -> None:
         reply = client.post(f"/api/reservations/{rid}/decision", json={"decision": "approve"},
                             headers={"X-Acting-User": "slack:UBOSS"})  # fmt: skip
         assert reply.status_code == 404 and body_of(reply)["error"]["field"] == "id"
+
+
+def test_nobody_waits_for_their_own_slot(client: FlaskClient) -> None:
+    assert client.post("/api/reservations", json={**SLOT, "owner": "ann"}).status_code == 201
+    mine = client.post("/api/waitlist", json={**SLOT, "owner": "ann"})
+    assert mine.status_code == 409 and body_of(mine)["error"]["code"] == "slot_yours"
+    assert body_of(mine)["error"]["field"] == "start-time"
+    assert client.post("/api/waitlist", json={**SLOT, "owner": "bob"}).status_code == 201

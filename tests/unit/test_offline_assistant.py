@@ -571,3 +571,17 @@ def test_waiting_for_a_free_slot_offers_to_book_it_instead() -> None:
 def test_waiting_without_a_slot_asks_for_it() -> None:
     reply = Desk().say("空いたら知らせて")
     assert not reply.actions and reply.text.rstrip().endswith(("?", "？")), reply.text
+
+
+def test_nobody_waits_for_a_slot_they_hold_themselves() -> None:
+    desk = Desk()
+    desk.say("Book room A on Monday 2-3pm")
+    reply = desk.say("notify me if it frees up")
+    assert not desk.uow.fake_waitlist.rows and len(desk.rows) == 1
+    assert "You already hold that slot" in reply.text
+
+
+def test_the_waitlist_reply_names_the_room_in_english() -> None:
+    desk = Desk(held("1", MONDAY, time(14), time(15)))
+    reply = desk.say("Notify me if Room A frees up on Monday 2-3pm")
+    assert "Room A" in reply.text and "会議室A" not in reply.text

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from booking.policy import Policy
+from bot.cli import worker_count
 from bot.settings import ConfigError, Settings
 from storage.engine import normalise_url
 
@@ -291,3 +292,20 @@ def test_teams_digest_channel_is_an_id_or_the_channels_link(given: str) -> None:
 def test_bad_teams_digest_settings_are_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         Settings.from_env(environ=env, dotenv_path=None)
+
+
+@pytest.mark.parametrize(
+    ("env", "given", "expected"),
+    [
+        ({}, None, 1),  # in-process chat history: one worker, or conversations lose their thread
+        ({"FLASK_ENV": "production", "API_TOKEN": "x"}, None, 1),
+        ({"REDIS_URL": "redis://localhost:6379/0", "FLASK_ENV": "development"}, None, 2),
+        ({"REDIS_URL": "redis://localhost:6379/0", "FLASK_ENV": "production"}, None, 9),
+        ({}, 3, 3),  # --workers wins
+    ],
+)
+def test_serve_runs_one_worker_unless_history_is_shared(
+    env: dict[str, str], given: int | None, expected: int
+) -> None:
+    settings = Settings.from_env(environ=env, dotenv_path=None)
+    assert worker_count(settings, given, cpus=4) == expected
