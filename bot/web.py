@@ -106,7 +106,7 @@ def scheduler_state(app: Flask) -> dict[str, object]:
         why = (
             "SCHEDULER_IN_WEB is off"
             if not c.settings.scheduler_in_web
-            else "no SLACK_BOT_TOKEN or CALDAV_URL"
+            else "no SLACK_BOT_TOKEN, TEAMS_APP_ID or CALDAV_URL"
         )
         return {"role": "off", "reason": why}
     return scheduler.state()  # type: ignore[no-any-return]
