@@ -108,7 +108,8 @@ class Container:
     @cached_property
     def desk(self) -> Desk:
         """Bookings for commands, buttons and forms."""
-        return Desk(self.uow, self.policy, self.clock, self.settings.admins, self.feeds)
+        return Desk(self.uow, self.policy, self.clock, self.settings.admins, self.feeds,
+                    self.teams_references.display_name)  # fmt: skip
 
     @cached_property
     def slack_client(self) -> WebClient:

@@ -369,3 +369,15 @@ def _held_sqlite_session(factory: sessionmaker[Session]) -> Session | None:
     if not _is_sqlite(factory):
         return None
     return _held().get(id(factory.kw["bind"]))
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a short read: the one this thread's open SQLite unit of work holds (a
+    second connection would wait for its write lock), else a fresh one."""
+    held = _held_sqlite_session(factory)
+    if held is not None:
+        yield held
+        return
+    with factory() as session:
+        yield session

@@ -38,14 +38,14 @@ def decide(
             r = desk.rules.reservation(reservation_id)
             rooms, tz = desk.rooms(), desk.policy.tz
             return rule_blocks.decided_text(
-                r, error.outcome, error.decided_by, rooms, tz, lang
+                r, error.outcome, error.decided_by, rooms, tz, lang, desk.name_of
             ), True
         return error_text(error, lang), True
     except BookingError as error:
         return error_text(error, lang), False
     rooms, tz = desk.rooms(), desk.policy.tz
     return rule_blocks.decided_text(
-        decided, decision.outcome, decision.decided_by, rooms, tz, lang
+        decided, decision.outcome, decision.decided_by, rooms, tz, lang, desk.name_of
     ), True
 
 

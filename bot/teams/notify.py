@@ -23,7 +23,6 @@ from bot.conversation.formats import describe
 from bot.conversation.i18n import t
 from bot.teams import cards, notice_cards
 from bot.teams.deps import References
-from bot.teams.people import name_of
 from bot.teams.proactive import Landed, ProactiveSender, parse_ref, personal_reference
 from bot.teams.turns import card_message
 
@@ -76,7 +75,7 @@ class TeamsNotifier:
         """The message of one notice, in the recipient's language."""
         rooms, tz = self.desk.rooms(), self.desk.policy.tz
         if notice.kind == rules.REQUEST:
-            who = name_of(self.references, r.owner_id)
+            who = self.desk.name_of(r.owner_id)
             card = notice_cards.approval_request_card(r, who, rooms, tz, lang)
             what = describe(r, rooms, tz, lang)
             return card_message(t("approval_request", lang, who=who, what=what), card)
@@ -84,7 +83,7 @@ class TeamsNotifier:
             until = datetime.fromisoformat(notice.data.get("hold_until") or r.start.isoformat())
             card = notice_cards.offer_card(r, until, rooms, tz, lang)
             return card_message(notice_cards.offer_text(r, until, rooms, tz, lang), card)
-        who = name_of(self.references, notice.decided_by) if notice.decided_by else ""
+        who = self.desk.name_of(notice.decided_by) if notice.decided_by else ""
         text = (notice_cards.decided_text if notice.kind == rules.DECIDED else
                 notice_cards.result_text)(r, notice.outcome_told, who, rooms, tz, lang)  # fmt: skip
         return card_message(text, cards.notice_card(text, lang))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from functools import partial
 from typing import Any
 
 from microsoft_agents.activity import (
@@ -24,7 +23,6 @@ from bot.conversation.types import Inbound, Progress
 from bot.teams import actions, cards, commands
 from bot.teams.deps import TeamsDeps
 from bot.teams.identity import Caller, caller_of, session_key, tenant_of
-from bot.teams.people import name_of
 
 log = logging.getLogger(__name__)
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
@@ -119,7 +117,7 @@ class Turns:
         if caller is None or not isinstance(data, dict):
             return message_response(t("error", lang))
         await remember(self.d, context, caller)
-        names = partial(name_of, self.d.references)
+        names = self.d.desk.name_of
         done = await asyncio.to_thread(
             actions.act, self.d.desk, caller.actor, verb, data, self.d.default_language, names
         )
