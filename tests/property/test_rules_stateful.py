@@ -36,6 +36,7 @@ from booking.errors import (
     OfferLapsed,
     SlotFree,
     SlotTaken,
+    SlotYours,
 )
 from booking.model import Reservation, TimeSlot
 from booking.policy import Policy
@@ -55,7 +56,7 @@ HOLD, TIMEOUT = timedelta(minutes=10), timedelta(minutes=45)
 HOLDING = "(active OR status IN ('pending', 'held'))"
 OVERLAPS = text(
     f"SELECT count(*) FROM reservations WHERE room_id = :room AND {HOLDING}"
-    " AND start_at < :end AND end_at > :start"
+    " AND start_at < :end AND end_at > :start AND owner_id <> :owner"
 ).bindparams(bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime))
 PAIRS = text(
     "SELECT count(*) FROM reservations a JOIN reservations b"
@@ -94,11 +95,12 @@ class Rules(RuleBasedStateMachine):
     def uow(self) -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(self.factory)
 
-    def holds(self, room: str, start: datetime, end: datetime) -> bool:
-        """True when some reservation holds part of [start, end) in the room."""
+    def holds(self, room: str, start: datetime, end: datetime, other_than: str = "") -> bool:
+        """True when some reservation (of someone other than `other_than`) holds part of
+        [start, end) in the room."""
         with self.engine.connect() as connection:
-            found = connection.execute(OVERLAPS, {"room": room, "start": start, "end": end})
-            return bool(found.scalar_one())
+            args = {"room": room, "start": start, "end": end, "owner": other_than}
+            return bool(connection.execute(OVERLAPS, args).scalar_one())
 
     @rule(target=reservations, room=st.sampled_from(ROOMS), day=st.sampled_from(DAYS),
           step=st.integers(0, 5), halves=st.integers(1, 3), owner=st.sampled_from(OWNERS))  # fmt: skip
@@ -177,6 +179,9 @@ class Rules(RuleBasedStateMachine):
                                    owner_id=owner, now=self.now)  # fmt: skip
         except SlotFree:
             assert not clash
+            return
+        except SlotYours:  # nothing to wait for: only the waiter holds it
+            assert clash and not self.holds(r.room_id, r.start, r.end, other_than=owner)
             return
         assert clash
         event("waiting")
