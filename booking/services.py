@@ -8,7 +8,14 @@ from datetime import date, datetime, timedelta
 
 from booking import approvals
 from booking.clock import at, day_bounds
-from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
+from booking.errors import (
+    AlreadyCancelled,
+    NotOwner,
+    ReservationNotFound,
+    RoomNotFound,
+    SlotTaken,
+    StaleRooms,
+)
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
 from booking.outbox import entries_for
 from booking.policy import Policy
@@ -49,14 +56,26 @@ def create_reservation(
     source: str = "api",
     party_size: int | None = None,
 ) -> Reservation:
-    """Book a room for [start, end) if every rule allows it and nobody holds the slot."""
-    with uow:
-        saved = book(
-            uow, policy, room, TimeSlot(start, end), owner_id, now, title, source,
-            party_size=party_size,
-        )  # fmt: skip
-        uow.commit()
-        uow.record("booked", room_id=saved.room_id, source=source)
+    """Book a room for [start, end) if every rule allows it and nobody holds the slot.
+
+    First on the rooms as cached (checked by the INSERT itself); again on fresh ones when they
+    had changed. On success that is one statement and a commit.
+    """
+
+    def attempt(unit: AbstractUnitOfWork) -> Reservation:
+        with unit:
+            saved = book(
+                unit, policy, room, TimeSlot(start, end), owner_id, now, title, source,
+                party_size=party_size, precheck=False,
+            )  # fmt: skip
+            unit.commit()
+        return saved
+
+    try:
+        saved = attempt(uow.trying())
+    except (StaleRooms, RoomNotFound):  # perhaps only unknown to the cache: ask the database
+        saved = attempt(uow)
+    uow.record("booked", room_id=saved.room_id, source=source)
     return saved
 
 
@@ -71,16 +90,18 @@ def book(
     source: str,
     calendar: bool = True,
     party_size: int | None = None,
+    precheck: bool = True,
 ) -> Reservation:
     """Add a reservation (and its calendar outbox entry) inside an open unit of work.
 
     `calendar=False` for a reservation the room's calendar already shows (pulled from it).
+    `precheck=False` when this is the unit of work's only write: the database's overlap guard
+    is then the only check, and on a clash the work is rolled back to name the booking in the way.
     """
     slot = requested.in_utc()
     found = resolve_room(uow, room)
     policy.validate(slot, now)
-    clash = uow.reservations.active_between(slot.start, slot.end, found.id)
-    if clash:
+    if precheck and (clash := uow.reservations.active_between(slot.start, slot.end, found.id)):
         uow.record("conflict", room_id=found.id, source=source)
         raise SlotTaken(found.id, clash[0].id, found.name, found.label("en"))
     reservation = Reservation(
@@ -88,14 +109,21 @@ def book(
         created_at=now, source=source, party_size=party_size,
         status=approvals.initial_status(found, owner_id),
     )  # fmt: skip
+    outbox = entries_for(None, reservation, now) if calendar else []
     try:
-        saved = uow.reservations.add(reservation)
-    except SlotTaken:  # lost a race the database settled: name the room all the same
+        saved = uow.reservations.add(reservation, outbox)
+    except SlotTaken:  # the database refused the overlap: name the room all the same
         uow.record("conflict", room_id=found.id, source=source)
-        raise SlotTaken(found.id, room_name=found.name, room_name_en=found.label("en")) from None
+        in_way = None
+        if not precheck:
+            uow.rollback()
+            in_way = next(
+                iter(uow.reservations.active_between(slot.start, slot.end, found.id)), None
+            )
+        raise SlotTaken(
+            found.id, in_way.id if in_way else None, found.name, found.label("en")
+        ) from None
     approvals.request_approval(uow, found, saved, now)
-    if calendar:
-        record_change(uow, None, saved, now)
     return saved
 
 

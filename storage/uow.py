@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, func, select
+from sqlalchemy import Boolean, ColumnElement, and_, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from booking.errors import SlotTaken
-from booking.identity import parse as parse_identity
+from booking.calendar import OutboxEntry
+from booking.errors import SlotTaken, StaleRooms
 from booking.model import Reservation, Room, TimeSlot
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Held, Outcomes
@@ -21,7 +21,8 @@ from storage import usage
 from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.boards import SqlBoardTokens
 from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
-from storage.models import JobRunRow, ReservationRow, RoomRow
+from storage.models import CalendarOutboxRow, JobRunRow, ReservationRow, UTCDateTime
+from storage.room_cache import RoomCache, Rooms, cache_for
 from storage.rules_models import holding
 from storage.rules_repos import SqlSeriesRepository, SqlWaitlistRepository
 
@@ -47,22 +48,61 @@ def overlap_as_slot_taken(room_id: str) -> Iterator[None]:
         raise
 
 
-def room_from_row(row: RoomRow) -> Room:
-    """Domain room from its row."""
-    return Room(
-        id=row.id,
-        name=row.name,
-        capacity=row.capacity,
-        aliases=tuple(row.aliases or ()),
-        equipment=tuple(row.equipment or ()),
-        floor=row.floor,
-        name_en=row.name_en,
-        calendar=row.calendar,
-        approvers=tuple(parse_identity(str(a), "slack") for a in row.approvers or ()),
-    )
-
-
 RESERVATIONS = ReservationRow.__table__  # read-only queries select plain rows from the table
+INSERTED = (
+    ("room_id", "room_id"), ("owner_id", "owner_id"), ("title", "title"),
+    ("start_at", "start"), ("end_at", "end"), ("active", "active"), ("source", "source"),
+    ("checked_in_at", "checked_in_at"), ("party_size", "party_size"), ("sequence", "sequence"),
+    ("updated_at", "updated_at"), ("status", "status"), ("series_id", "series_id"),
+    ("occurrence", "occurrence"),
+)  # fmt: skip
+INSERT_ROW = insert(RESERVATIONS).returning(*RESERVATIONS.c)  # type: ignore[arg-type]
+# A booking in one statement (PostgreSQL): the row, only if the rooms are at the version the
+# caller cached (when it names one), and its first calendar outbox entry.
+INSERT_BOOKING = (
+    text(
+        """
+WITH r AS (
+    INSERT INTO reservations (room_id, owner_id, title, start_at, end_at, active, source,
+        created_at, checked_in_at, party_size, sequence, updated_at, status, series_id,
+        occurrence)
+    SELECT CAST(:room_id AS varchar), CAST(:owner_id AS varchar), CAST(:title AS varchar),
+        CAST(:start_at AS timestamptz), CAST(:end_at AS timestamptz), CAST(:active AS boolean),
+        CAST(:source AS varchar), CAST(:created_at AS timestamptz),
+        CAST(:checked_in_at AS timestamptz),
+        CAST(:party_size AS integer), CAST(:sequence AS integer), CAST(:updated_at AS timestamptz),
+        CAST(:status AS varchar), CAST(:series_id AS integer), CAST(:occurrence AS integer)
+    FROM rooms_version
+    WHERE CAST(:rooms_version AS bigint) IS NULL OR version = :rooms_version
+    RETURNING {columns}
+), o AS (
+    INSERT INTO calendar_outbox (room_id, reservation_id, reason, created_at, attempts)
+    SELECT CAST(:outbox_room AS varchar), r.id, '', CAST(:outbox_at AS timestamptz), 0
+    FROM r
+    WHERE :outbox_room IS NOT NULL
+)
+SELECT {columns} FROM r""".format(columns=", ".join(c.name for c in RESERVATIONS.c))
+    )
+    .bindparams(
+        *(bindparam(c, type_=UTCDateTime) for c in ("start_at", "end_at", "created_at")),
+        *(bindparam(c, type_=UTCDateTime) for c in ("checked_in_at", "updated_at", "outbox_at")),
+        bindparam("active", type_=Boolean),
+    )
+    .columns(*RESERVATIONS.c)
+)
+
+
+def _plain(entry: OutboxEntry) -> bool:
+    """True for an entry the one-statement booking can write (no href, reason or attempts)."""
+    return not (entry.href or entry.reason or entry.attempts)
+
+
+def outbox_row(entry: OutboxEntry, reservation_id: int | None) -> CalendarOutboxRow:
+    """A new outbox row for an entry of a reservation just inserted."""
+    return CalendarOutboxRow(
+        room_id=entry.room_id, reservation_id=reservation_id, href=entry.href,
+        reason=entry.reason, created_at=entry.created_at, attempts=entry.attempts,
+    )  # fmt: skip
 
 
 def reservation_from_row(row: Any) -> Reservation:
@@ -90,46 +130,80 @@ def reservation_from_row(row: Any) -> Reservation:
 
 
 class SqlRoomRepository:
-    """Rooms in the database (retired rooms are hidden)."""
+    """Rooms (retired ones hidden) from the process's cache, checked once per unit of work.
 
-    def __init__(self, session: Session):
-        self.session = session
+    Optimistic (a use case that can run again): the cached rooms are used unchecked, and the
+    booking's INSERT checks their version itself (`unchecked` says which), so no extra query.
+    """
+
+    def __init__(self, session: Session, cache: RoomCache, optimistic: bool = False):
+        self.session, self.cache, self.optimistic = session, cache, optimistic
+        self.seen: Rooms | None = None
+        self.unchecked: int | None = None  # the cached version used without reading the table's
+
+    def _rooms(self) -> Rooms:
+        """The rooms this unit of work sees (the same ones for all of its reads)."""
+        if self.seen is None:
+            cached = self.cache.latest()
+            if self.optimistic and cached is not None:
+                self.seen, self.unchecked = cached, cached.version
+            else:
+                self.seen = self.cache.checked(self.session)
+        return self.seen
 
     def list(self) -> list[Room]:
-        rows = self.session.scalars(select(RoomRow).where(~RoomRow.retired).order_by(RoomRow.id))
-        return [room_from_row(r) for r in rows]
+        return list(self._rooms().ordered)
 
     def get(self, room_id: str) -> Room | None:
-        row = self.session.get(RoomRow, room_id)
-        return room_from_row(row) if row is not None and not row.retired else None
+        return self._rooms().by_id.get(room_id)
 
 
 class SqlReservationRepository:
     """Reservations in the database."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self, session: Session, rooms: SqlRoomRepository | None = None):
+        self.session, self.rooms = session, rooms
 
-    def add(self, reservation: Reservation) -> Reservation:
-        row = ReservationRow(
-            room_id=reservation.room_id,
-            owner_id=reservation.owner_id,
-            title=reservation.title,
-            start_at=reservation.start,
-            end_at=reservation.end,
-            active=reservation.active,
-            source=reservation.source,
+    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
+        """Insert the reservation and its calendar outbox entries (their reservation id filled
+        in); on PostgreSQL one statement, which also checks unchecked cached rooms' version."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return self._add_rows(reservation, outbox)
+        unchecked = self.rooms.unchecked if self.rooms is not None else None
+        first = outbox[0] if outbox and _plain(outbox[0]) else None
+        rest = outbox[1:] if first is not None else outbox
+        values = {name: getattr(reservation, attr) for name, attr in INSERTED}
+        values.update(
             created_at=reservation.created_at or datetime.now(UTC),
-            checked_in_at=reservation.checked_in_at,
-            party_size=reservation.party_size,
-            sequence=reservation.sequence,
-            updated_at=reservation.updated_at,
-            status=reservation.status,
-            series_id=reservation.series_id,
-            occurrence=reservation.occurrence,
+            rooms_version=unchecked,
+            outbox_room=first.room_id if first else None,
+            outbox_at=first.created_at if first else None,
         )
-        self.session.add(row)
         with overlap_as_slot_taken(reservation.room_id):
+            row = self.session.execute(INSERT_BOOKING, values).one_or_none()
+        if row is None:  # the rooms changed since this process cached them
+            if self.rooms is not None:
+                self.rooms.cache.forget()
+            raise StaleRooms()
+        saved = reservation_from_row(row)
+        for entry in rest:
+            self.session.add(outbox_row(entry, saved.id))
+        if rest:
+            self.session.flush()
+        return saved
+
+    def _add_rows(self, reservation: Reservation, outbox: Sequence[OutboxEntry]) -> Reservation:
+        """Insert the reservation, then its outbox entries (SQLite: no INSERT in a CTE).
+
+        Plain statements, not the ORM's flush: after a refused overlap the session stays usable.
+        """
+        values = {name: getattr(reservation, attr) for name, attr in INSERTED}
+        values["created_at"] = reservation.created_at or datetime.now(UTC)
+        with overlap_as_slot_taken(reservation.room_id):
+            row = self.session.execute(INSERT_ROW, values).one()
+        for entry in outbox:
+            self.session.add(outbox_row(entry, row.id))
+        if outbox:
             self.session.flush()
         return reservation_from_row(row)
 
@@ -305,8 +379,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.session = outer if outer is not None else self.session_factory()
         if not self.nested and _is_sqlite(self.session_factory):
             _HELD.sessions = {**_held(), id(self.session_factory.kw["bind"]): self.session}
-        self.rooms = SqlRoomRepository(self.session)
-        self.reservations = SqlReservationRepository(self.session)
+        optimistic, self.optimistic = self.optimistic and not self.nested, False
+        bind = self.session_factory.kw["bind"]
+        self.rooms = SqlRoomRepository(self.session, cache_for(bind), optimistic)
+        self.reservations = SqlReservationRepository(self.session, self.rooms)
         self.job_runs = SqlJobRuns(self.session)
         self.board_tokens = SqlBoardTokens(self.session)
         self.outbox = SqlOutbox(self.session)
