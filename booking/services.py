@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from booking import approvals
@@ -25,11 +25,20 @@ from booking.usage import Period, Utilisation, compute
 
 @dataclass(frozen=True)
 class RoomDay:
-    """One room's reservations on one day, with the free gaps between them."""
+    """One room's reservations on one day, with the free gaps between them (worked out from the
+    open window only when asked for: a list of reservations does not need them)."""
 
     room: Room
     reservations: list[Reservation]
-    free: list[TimeSlot]
+    given_free: list[TimeSlot] | None = None
+    window: TimeSlot | None = field(default=None, compare=False)
+
+    @property
+    def free(self) -> list[TimeSlot]:
+        """The free parts of the day's open window."""
+        if self.given_free is not None or self.window is None:
+            return self.given_free or []
+        return free_gaps(self.window, self.reservations)
 
 
 def resolve_room(uow: AbstractUnitOfWork, text: str) -> Room:
@@ -269,7 +278,7 @@ def day_schedule(
     by_room: dict[str, list[Reservation]] = {r.id: [] for r in rooms}
     for b in booked:  # already ordered by start
         by_room.setdefault(b.room_id, []).append(b)
-    return [RoomDay(r, by_room[r.id], free_gaps(window, by_room[r.id])) for r in rooms]
+    return [RoomDay(r, by_room[r.id], window=window) for r in rooms]
 
 
 def find_free_rooms(

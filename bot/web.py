@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         SESSION_COOKIE_SAMESITE="Lax",
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.compact = True  # type: ignore[attr-defined]  # also in debug: indenting is pure Python
     app.extensions["roombot"] = container
     observability.install(app, container.settings)
     api_errors.register(app)

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from booking.identity import parse as parse_identity
 from booking.model import Room
+from storage import raw_sql
 from storage.models import RoomRow
 
-VERSION = text("SELECT version FROM rooms_version")
+VERSION_SQL = "SELECT version FROM rooms_version"
+VERSION = text(VERSION_SQL)
 LIVE_ROOMS = select(RoomRow).where(~RoomRow.retired).order_by(RoomRow.id)
 
 
@@ -73,6 +75,8 @@ class RoomCache:
 
     def checked(self, session: Session) -> Rooms:
         """The rooms, after reading the table's version in the session's transaction."""
+        if session.get_bind().dialect.name == "postgresql":  # the hot path: no SQL compiling
+            return self.at(session, int(raw_sql.fetch(session, VERSION_SQL, {})[0][0]))
         return self.at(session, int(session.execute(VERSION).scalar_one()))
 
 
@@ -87,3 +91,32 @@ def cache_for(engine: Engine) -> RoomCache:
         with _CACHES_LOCK:
             cache = _CACHES.setdefault(engine, RoomCache())
     return cache
+
+
+class SqlRoomRepository:
+    """Rooms (retired ones hidden) from the process's cache, checked once per unit of work.
+
+    Optimistic (a use case that can run again): the cached rooms are used unchecked, and the
+    booking's INSERT checks their version itself (`unchecked` says which), so no extra query.
+    """
+
+    def __init__(self, session: Session, cache: RoomCache, optimistic: bool = False):
+        self.session, self.cache, self.optimistic = session, cache, optimistic
+        self.seen: Rooms | None = None
+        self.unchecked: int | None = None  # the cached version used without reading the table's
+
+    def _rooms(self) -> Rooms:
+        """The rooms this unit of work sees (the same ones for all of its reads)."""
+        if self.seen is None:
+            cached = self.cache.latest()
+            if self.optimistic and cached is not None:
+                self.seen, self.unchecked = cached, cached.version
+            else:
+                self.seen = self.cache.checked(self.session)
+        return self.seen
+
+    def list(self) -> list[Room]:
+        return list(self._rooms().ordered)
+
+    def get(self, room_id: str) -> Room | None:
+        return self._rooms().by_id.get(room_id)

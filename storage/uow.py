@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, bindparam, func, insert, select, text
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from booking.calendar import OutboxEntry
 from booking.errors import SlotTaken, StaleRooms
-from booking.model import Reservation, Room, TimeSlot
+from booking.model import Reservation, TimeSlot
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Held, Outcomes
-from storage import usage
+from storage import pg_reads, usage
 from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.boards import SqlBoardTokens
 from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
-from storage.models import CalendarOutboxRow, JobRunRow, ReservationRow, UTCDateTime
-from storage.room_cache import RoomCache, Rooms, cache_for
+from storage.models import CalendarOutboxRow, JobRunRow, ReservationRow
+from storage.pg_booking import booking_values, insert_booking
+from storage.room_cache import SqlRoomRepository, cache_for
 from storage.rules_models import holding
 from storage.rules_repos import SqlSeriesRepository, SqlWaitlistRepository
 
@@ -49,47 +51,12 @@ def overlap_as_slot_taken(room_id: str) -> Iterator[None]:
 
 
 RESERVATIONS = ReservationRow.__table__  # read-only queries select plain rows from the table
-INSERTED = (
-    ("room_id", "room_id"), ("owner_id", "owner_id"), ("title", "title"),
-    ("start_at", "start"), ("end_at", "end"), ("active", "active"), ("source", "source"),
-    ("checked_in_at", "checked_in_at"), ("party_size", "party_size"), ("sequence", "sequence"),
-    ("updated_at", "updated_at"), ("status", "status"), ("series_id", "series_id"),
-    ("occurrence", "occurrence"),
-)  # fmt: skip
 INSERT_ROW = insert(RESERVATIONS).returning(*RESERVATIONS.c)  # type: ignore[arg-type]
-# A booking in one statement (PostgreSQL): the row, only if the rooms are at the version the
-# caller cached (when it names one), and its first calendar outbox entry.
-INSERT_BOOKING = (
-    text(
-        """
-WITH r AS (
-    INSERT INTO reservations (room_id, owner_id, title, start_at, end_at, active, source,
-        created_at, checked_in_at, party_size, sequence, updated_at, status, series_id,
-        occurrence)
-    SELECT CAST(:room_id AS varchar), CAST(:owner_id AS varchar), CAST(:title AS varchar),
-        CAST(:start_at AS timestamptz), CAST(:end_at AS timestamptz), CAST(:active AS boolean),
-        CAST(:source AS varchar), CAST(:created_at AS timestamptz),
-        CAST(:checked_in_at AS timestamptz),
-        CAST(:party_size AS integer), CAST(:sequence AS integer), CAST(:updated_at AS timestamptz),
-        CAST(:status AS varchar), CAST(:series_id AS integer), CAST(:occurrence AS integer)
-    FROM rooms_version
-    WHERE CAST(:rooms_version AS bigint) IS NULL OR version = :rooms_version
-    RETURNING {columns}
-), o AS (
-    INSERT INTO calendar_outbox (room_id, reservation_id, reason, created_at, attempts)
-    SELECT CAST(:outbox_room AS varchar), r.id, '', CAST(:outbox_at AS timestamptz), 0
-    FROM r
-    WHERE :outbox_room IS NOT NULL
-)
-SELECT {columns} FROM r""".format(columns=", ".join(c.name for c in RESERVATIONS.c))
-    )
-    .bindparams(
-        *(bindparam(c, type_=UTCDateTime) for c in ("start_at", "end_at", "created_at")),
-        *(bindparam(c, type_=UTCDateTime) for c in ("checked_in_at", "updated_at", "outbox_at")),
-        bindparam("active", type_=Boolean),
-    )
-    .columns(*RESERVATIONS.c)
-)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """The moment in UTC, as read back from the database."""
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def _plain(entry: OutboxEntry) -> bool:
@@ -129,35 +96,6 @@ def reservation_from_row(row: Any) -> Reservation:
     )
 
 
-class SqlRoomRepository:
-    """Rooms (retired ones hidden) from the process's cache, checked once per unit of work.
-
-    Optimistic (a use case that can run again): the cached rooms are used unchecked, and the
-    booking's INSERT checks their version itself (`unchecked` says which), so no extra query.
-    """
-
-    def __init__(self, session: Session, cache: RoomCache, optimistic: bool = False):
-        self.session, self.cache, self.optimistic = session, cache, optimistic
-        self.seen: Rooms | None = None
-        self.unchecked: int | None = None  # the cached version used without reading the table's
-
-    def _rooms(self) -> Rooms:
-        """The rooms this unit of work sees (the same ones for all of its reads)."""
-        if self.seen is None:
-            cached = self.cache.latest()
-            if self.optimistic and cached is not None:
-                self.seen, self.unchecked = cached, cached.version
-            else:
-                self.seen = self.cache.checked(self.session)
-        return self.seen
-
-    def list(self) -> list[Room]:
-        return list(self._rooms().ordered)
-
-    def get(self, room_id: str) -> Room | None:
-        return self._rooms().by_id.get(room_id)
-
-
 class SqlReservationRepository:
     """Reservations in the database."""
 
@@ -172,22 +110,19 @@ class SqlReservationRepository:
         unchecked = self.rooms.unchecked if self.rooms is not None else None
         first = outbox[0] if outbox and _plain(outbox[0]) else None
         rest = outbox[1:] if first is not None else outbox
-        values = {name: getattr(reservation, attr) for name, attr in INSERTED}
-        values.update(
-            created_at=reservation.created_at or datetime.now(UTC),
-            rooms_version=unchecked,
-            outbox_room=first.room_id if first else None,
-            outbox_at=first.created_at if first else None,
-        )
-        with overlap_as_slot_taken(reservation.room_id):
-            row = self.session.execute(INSERT_BOOKING, values).one_or_none()
-        if row is None:  # the rooms changed since this process cached them
+        at = first.created_at if first is not None else None
+        values = booking_values(reservation, unchecked, first.room_id if first else None, at)
+        new_id = insert_booking(self.session, values)
+        if new_id is None:  # the rooms changed since this process cached them
             if self.rooms is not None:
                 self.rooms.cache.forget()
             raise StaleRooms()
-        saved = reservation_from_row(row)
+        saved = replace(
+            reservation, id=new_id, created_at=_utc(values["created_at"]),
+            checked_in_at=_utc(reservation.checked_in_at), updated_at=_utc(reservation.updated_at),
+        )  # fmt: skip
         for entry in rest:
-            self.session.add(outbox_row(entry, saved.id))
+            self.session.add(outbox_row(entry, new_id))
         if rest:
             self.session.flush()
         return saved
@@ -197,8 +132,7 @@ class SqlReservationRepository:
 
         Plain statements, not the ORM's flush: after a refused overlap the session stays usable.
         """
-        values = {name: getattr(reservation, attr) for name, attr in INSERTED}
-        values["created_at"] = reservation.created_at or datetime.now(UTC)
+        values = booking_values(reservation, None, None, None)
         with overlap_as_slot_taken(reservation.room_id):
             row = self.session.execute(INSERT_ROW, values).one()
         for entry in outbox:
@@ -228,6 +162,8 @@ class SqlReservationRepository:
     def active_between(
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return pg_reads.active_between(self.session, start, end, room_id)
         query = select(RESERVATIONS).where(holding(), self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
@@ -235,12 +171,7 @@ class SqlReservationRepository:
         return [reservation_from_row(r) for r in rows]  # plain rows: no ORM identity work to read
 
     def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
-        """start_at < end AND end_at > start; on PostgreSQL as a range overlap, so the GiST
-        index on holding periods answers it instead of scanning all past reservations."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            period = func.tstzrange(ReservationRow.start_at, ReservationRow.end_at, "[)")
-            asked = func.tstzrange(start, end, "[)")
-            return period.op("&&", return_type=Boolean)(asked)
+        """start_at < end AND end_at > start (SQLite; PostgreSQL asks its GiST index, pg_reads)."""
         return and_(ReservationRow.start_at < end, ReservationRow.end_at > start)
 
     def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
@@ -371,6 +302,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
+        self.bind = session_factory.kw["bind"]
         self.nested = False
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
@@ -380,19 +312,20 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if not self.nested and _is_sqlite(self.session_factory):
             _HELD.sessions = {**_held(), id(self.session_factory.kw["bind"]): self.session}
         optimistic, self.optimistic = self.optimistic and not self.nested, False
-        bind = self.session_factory.kw["bind"]
-        self.rooms = SqlRoomRepository(self.session, cache_for(bind), optimistic)
+        self.rooms = SqlRoomRepository(self.session, cache_for(self.bind), optimistic)
         self.reservations = SqlReservationRepository(self.session, self.rooms)
-        self.job_runs = SqlJobRuns(self.session)
-        self.board_tokens = SqlBoardTokens(self.session)
-        self.outbox = SqlOutbox(self.session)
-        self.calendar_links = SqlCalendarLinks(self.session)
-        self.feed_tokens = SqlFeedTokens(self.session)
-        self.series = SqlSeriesRepository(self.session, reservation_from_row)
-        self.waitlist = SqlWaitlistRepository(self.session)
-        self.notices = SqlNoticeRepository(self.session)
-        self.approvals = SqlApprovalRepository(self.session, reservation_from_row)
+        for name in LAZY_REPOSITORIES:  # the others are made when first used (see __getattr__)
+            self.__dict__.pop(name, None)
         return self
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository this unit of work has not used yet: made now, on its session."""
+        make = LAZY_REPOSITORIES.get(name)
+        if make is None or "session" not in self.__dict__:
+            raise AttributeError(name)
+        repository = make(self.session)
+        setattr(self, name, repository)
+        return repository
 
     def __exit__(self, *args: object) -> None:
         if self.nested:
@@ -414,6 +347,17 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self.session.rollback()
 
 
+LAZY_REPOSITORIES: dict[str, Callable[[Session], Any]] = {
+    "job_runs": SqlJobRuns,
+    "board_tokens": SqlBoardTokens,
+    "outbox": SqlOutbox,
+    "calendar_links": SqlCalendarLinks,
+    "feed_tokens": SqlFeedTokens,
+    "series": lambda session: SqlSeriesRepository(session, reservation_from_row),
+    "waitlist": SqlWaitlistRepository,
+    "notices": SqlNoticeRepository,
+    "approvals": lambda session: SqlApprovalRepository(session, reservation_from_row),
+}
 _HELD = threading.local()  # SQLite: the session each thread's open unit of work holds, by engine
 
 
