@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
 
 from booking.policy import Policy
 from bot import metrics
@@ -28,7 +27,7 @@ from bot.slack.client import web_client
 from bot.slack.deps import SlackDeps
 from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
 from storage.dedupe import EventDeduper
-from storage.engine import make_engine, make_session_factory
+from storage.engine import make_engine, make_session_factory, once_more_if_dead
 from storage.event_claims import DatabaseClaims
 from storage.feedback import FeedbackStore
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
@@ -270,14 +269,13 @@ class Container:
 
     def check_database(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""
-        try:
+
+        def ping() -> None:
+            """One round trip on a pooled connection."""
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except DBAPIError as error:  # a pooled connection found dead (no pre-ping): once more
-            if not error.connection_invalidated:
-                raise
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+
+        once_more_if_dead(ping)  # a pooled connection found dead (no pre-ping): once more
 
     def check_redis(self) -> None:
         """Ping Redis; raises when it is unreachable."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 CONNECT_TIMEOUT_S = 2
+T = TypeVar("T")
 STATEMENT_TIMEOUT_MS = 5000
 
 
@@ -78,6 +80,17 @@ def _sqlite_engine(url: str, **overrides: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def once_more_if_dead(work: Callable[[], T]) -> T:
+    """Run `work` (a transaction's worth of statements); once more if it failed on a pooled
+    connection found dead: the failed try did nothing, and the pool now hands out new ones."""
+    try:
+        return work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return work()
 
 
 class RetryingSession(Session):

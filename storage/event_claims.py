@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, event
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.engine import make_engine
+from storage.engine import make_engine, once_more_if_dead
 from storage.models import EventClaimRow, UTCDateTime
 
 TTL_S = 3600
@@ -58,17 +58,20 @@ class DatabaseClaims:
         now = self.clock()
         expires = now + timedelta(seconds=self.ttl)
         params = {"event_id": event_id, "expires_at": expires, "now": now}
-        if self.engine.dialect.name == "postgresql":
-            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            with connection:
-                first = connection.execute(self._claim, params).rowcount == 1
-        else:  # SQLite keeps its own transaction mode (BEGIN IMMEDIATE, engine.py)
-            with self.engine.begin() as connection:
-                first = connection.execute(self._claim, params).rowcount == 1
+        first = once_more_if_dead(lambda: self._upsert(params))
         if self._next_purge is None or now >= self._next_purge:
             self._next_purge = now + self.purge_every
             self.last_purge = self._purger.submit(self.purge, now)
         return first
+
+    def _upsert(self, params: dict[str, Any]) -> bool:
+        """The claim statement; True when it inserted or took over the row."""
+        if self.engine.dialect.name == "postgresql":
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with connection:
+                return bool(connection.execute(self._claim, params).rowcount == 1)
+        with self.engine.begin() as connection:  # SQLite: its own mode (BEGIN IMMEDIATE)
+            return bool(connection.execute(self._claim, params).rowcount == 1)
 
     def purge(self, now: datetime) -> int:
         """Delete the claims expired by `now` (an index range scan); how many went."""
