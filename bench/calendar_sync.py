@@ -73,7 +73,7 @@ def push_baseline(calendars: CalDavCalendars, count: int, first: datetime) -> fl
         room = Room(room_id, "基準", 1, calendar=f"{calendars.username}/bench-base-{room_id}/")
         calendars.ensure(room)
         event = CalendarEvent(f"base-{i}@bench", start, start + timedelta(minutes=30), f"会議 {i}",
-                              "基準", "urn:x", "x", 0, False, first, first, i)  # fmt: skip
+                              "基準", "urn:x", "x", 0, "CONFIRMED", first, first, i)  # fmt: skip
         url = calendars.calendar_url(room)
         bodies.append((url, f"{url}base-{i}.ics", ical.calendar([event], JST)))
 
@@ -130,7 +130,7 @@ def run(database_url: str | None, count: int, url: str, user: str, password: str
         calendars.ensure(room)
     for i, (room_id, start) in enumerate(slots(count, first)):
         event = CalendarEvent(f"ext-{i}", start, start + timedelta(minutes=30), f"外部 {i}", "",
-                              "mailto:hanako@example.com", "Hanako", 0, False, now, now, i)  # fmt: skip
+                              "mailto:hanako@example.com", "Hanako", 0, "CONFIRMED", now, now, i)  # fmt: skip
         cal = Calendar(client=calendars.client, url=calendars.calendar_url(rooms[room_id]))
         Event(calendars.client, url=f"{cal.url}ext-{i}.ics", parent=cal).save(
             raw_data=ical.calendar([event], JST)

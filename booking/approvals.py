@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from booking import rules
+from booking import outbox, rules
 from booking.errors import AlreadyDecided, NotApprover, ReservationNotFound
 from booking.model import ACTIVE, PENDING, Reservation, Room
 from booking.ports import AbstractUnitOfWork
@@ -41,10 +41,11 @@ def decide(
         if r.status != PENDING or not uow.approvals.decide(decision):
             raise _settled(uow, r)
         if approve:
-            decided = r.with_status(ACTIVE)
+            decided = r.with_status(ACTIVE, now)
         else:
-            decided = r.with_status(rules.REJECTED, cancelled_at=now, cancelled_by=approver)
+            decided = r.with_status(rules.REJECTED, now, cancelled_at=now, cancelled_by=approver)
         uow.reservations.save(decided)
+        outbox.record_change(uow, r, decided, now)
         tell_decision(uow, room, decided, decision)
         uow.commit()
         uow.record("approval_" + outcome, room_id=room.id)
@@ -81,8 +82,9 @@ def expire_next(
         decision = Decision(r.id or 0, rules.EXPIRED, rules.TIMEOUT, now)
         if not uow.approvals.decide(decision):
             return None  # an approver's decision was recorded first
-        expired = r.with_status(rules.EXPIRED, cancelled_at=now, cancelled_by=rules.TIMEOUT)
+        expired = r.with_status(rules.EXPIRED, now, cancelled_at=now, cancelled_by=rules.TIMEOUT)
         uow.reservations.save(expired)
+        outbox.record_change(uow, r, expired, now)
         room = uow.rooms.get(r.room_id) or Room(r.room_id, r.room_id, 1)
         tell_decision(uow, room, expired, decision)
         uow.commit()
@@ -103,6 +105,6 @@ def after_move(uow: AbstractUnitOfWork, room: Room, r: Reservation, now: datetim
     status = initial_status(room, r.owner_id)
     if status == r.status:
         return r
-    changed = r.with_status(status)
+    changed = r.with_status(status, now)
     request_approval(uow, room, changed, now)
     return changed

@@ -8,14 +8,22 @@ adapter implements `CalendarPort`; everything else speaks these values.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from booking.identity import local_id, surface_of
-from booking.model import Reservation, Room
+from booking.model import HELD, PENDING, Reservation, Room, TimeSlot
+from booking.rules import Series
 
 UID_DOMAIN = "roombot"
+CONFIRMED, TENTATIVE, CANCELLED = "CONFIRMED", "TENTATIVE", "CANCELLED"  # iCalendar STATUS
+WAITING_NOTE = {
+    PENDING: "承認待ち / pending approval",
+    HELD: "空き待ちの方のため仮押さえ中 / held for someone on the waitlist",
+}
+SERIES_NOTE = "繰り返し予約 / repeating booking"
 OWN_UID = re.compile(rf"^roombot-(\d+)@{UID_DOMAIN}$")
 MAX_TITLE = 200
 
@@ -64,11 +72,19 @@ class CalendarEvent:
     organizer: str
     organizer_name: str
     sequence: int
-    cancelled: bool
+    status: str  # CONFIRMED | TENTATIVE (pending approval, held) | CANCELLED
     created: datetime | None
     last_modified: datetime | None
     reservation_id: int
     description: str = ""
+    rrule: str = ""  # a series' master: its recurrence rule (RFC 5545 RECUR value)
+    exdates: tuple[datetime, ...] = ()  # a series' dates that are not (or no longer) booked
+    recurrence_id: datetime | None = None  # a series date that differs from its rule
+
+    @property
+    def cancelled(self) -> bool:
+        """True when the event no longer holds the room."""
+        return self.status == CANCELLED
 
 
 def event_for(r: Reservation, room: Room, uid: str | None = None) -> CalendarEvent:
@@ -85,12 +101,76 @@ def event_for(r: Reservation, room: Room, uid: str | None = None) -> CalendarEve
         organizer=address,
         organizer_name=name,
         sequence=r.sequence,
-        cancelled=not r.active,
+        status=event_status(r),
         created=r.created_at,
         last_modified=r.updated_at or r.created_at,
         reservation_id=r.id,
-        description=f"#{r.id} · {room.name}",
+        description=" · ".join(x for x in (f"#{r.id}", room.name, WAITING_NOTE.get(r.status)) if x),
     )
+
+
+def series_uid(series_id: int) -> str:
+    """The stable UID of a series' recurring event in the feeds."""
+    return f"roombot-series-{series_id}@{UID_DOMAIN}"
+
+
+def rrule(series: Series) -> str:
+    """The series' recurrence rule: daily (weekdays only, if so) or weekly, `count` dates."""
+    if series.repeat == "daily" and series.weekdays_only:
+        return f"FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT={series.count}"
+    return f"FREQ={series.repeat.upper()};COUNT={series.count}"
+
+
+def series_events(
+    series: Series, shown: list[Reservation], every: list[Reservation], rooms: dict[str, Room],
+    tz: ZoneInfo,
+) -> list[CalendarEvent]:  # fmt: skip
+    """A series in a feed: one recurring event, EXDATE for each date the feed does not hold,
+    and an override (RECURRENCE-ID) for each held date that differs from the rule.
+
+    `shown` are the series' reservations in this feed, `every` all of them (for SEQUENCE).
+    """
+    if series.id is None:
+        raise ValueError("an unsaved series has no event")
+    planned = series.slots(tz)
+    live = {r.occurrence: r for r in shown if r.holds_slot and r.occurrence is not None}
+    room = rooms.get(series.room_id) or Room(series.room_id, series.room_id, 1)
+    status = CONFIRMED if any(r.active for r in live.values()) else TENTATIVE
+    address, name = organizer(series.owner_id)
+    changed = [t for r in every if (t := r.updated_at or r.created_at) is not None]
+    uid = series_uid(series.id)
+    master = CalendarEvent(
+        uid=uid, start=planned[0].start, end=planned[0].end,
+        summary=series.title or room.name, location=location(room), organizer=address,
+        organizer_name=name, sequence=sum(r.sequence for r in every),
+        status=status if live else CANCELLED, created=series.created_at,
+        last_modified=max(changed, default=series.created_at), reservation_id=0,
+        description=f"{room.name} · {SERIES_NOTE}", rrule=rrule(series),
+        exdates=tuple(p.start for o, p in enumerate(planned) if o not in live) if live else (),
+    )  # fmt: skip
+    overrides = [
+        replace(event_for(r, rooms.get(r.room_id) or room, uid), recurrence_id=planned[o].start)
+        for o, r in sorted(live.items())
+        if o < len(planned) and _differs(r, planned[o], series, status)
+    ]
+    return [master, *overrides]
+
+
+def _differs(r: Reservation, slot: TimeSlot, series: Series, status: str) -> bool:
+    """True when a series date is not what its rule says (moved, other room, title, status)."""
+    return (
+        (r.start, r.end) != (slot.start, slot.end)
+        or r.room_id != series.room_id
+        or r.title != series.title
+        or event_status(r) != status
+    )
+
+
+def event_status(r: Reservation) -> str:
+    """CONFIRMED when active, TENTATIVE while pending approval or held, else CANCELLED."""
+    if r.active:
+        return CONFIRMED
+    return TENTATIVE if r.holds_slot else CANCELLED
 
 
 @dataclass(frozen=True)

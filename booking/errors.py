@@ -194,6 +194,20 @@ class SlotFree(BookingError):
         self.room_id = room_id
 
 
+class SlotYours(BookingError):
+    """Only the asker holds the slot: there is nothing to wait for."""
+
+    code = "slot_yours"
+    field = "start"
+
+    def __init__(self, room_id: str, reservation_id: int | None):
+        super().__init__(
+            f"You already hold that slot (#{reservation_id}): there is nothing to wait for.",
+            f"その時間はすでにあなたの予約です（#{reservation_id}）。キャンセル待ちは不要です。",
+        )
+        self.room_id, self.reservation_id = room_id, reservation_id
+
+
 class OfferLapsed(BookingError):
     """The slot held for a waiter was not taken in time (or was declined)."""
 

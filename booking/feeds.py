@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from booking.calendar import FeedToken
 from booking.model import Reservation, Room
 from booking.ports import AbstractUnitOfWork
+from booking.rules import Series
 
 FEED_PAST = timedelta(days=90)  # history a feed carries
 CANCELLED_KEPT = timedelta(days=30)  # a cancellation stays (STATUS:CANCELLED) this long
@@ -28,6 +29,7 @@ class Feed:
     name: str
     reservations: list[Reservation]
     rooms: dict[str, Room]
+    series: dict[int, tuple[Series, list[Reservation]]] = field(default_factory=dict)
 
 
 def _sign(secret: str, message: str) -> str:
@@ -108,7 +110,9 @@ def room_feed_version(uow: AbstractUnitOfWork, room_id: str, now: datetime) -> s
         if room is None:
             return None
         since, kept = window(now)
-        return f"{room!r}|{since:%F}|" + uow.reservations.feed_version(since, kept, room_id=room.id)
+        rooms = uow.rooms.list()  # a series' recurring event names the series' own room
+        version = uow.reservations.feed_version(since, kept, room_id=room.id)
+        return f"{rooms!r}|{since:%F}|{version}"
 
 
 def room_feed(uow: AbstractUnitOfWork, room_id: str, now: datetime) -> Feed | None:
@@ -119,7 +123,7 @@ def room_feed(uow: AbstractUnitOfWork, room_id: str, now: datetime) -> Feed | No
             return None
         since, kept = window(now)
         found = uow.reservations.for_feed(since, kept, room_id=room.id)
-        return Feed(room.name, found, {room.id: room})
+        return Feed(room.name, found, {r.id: r for r in uow.rooms.list()}, _series(uow, found))
 
 
 def user_feed_version(uow: AbstractUnitOfWork, owner: str, now: datetime) -> str:
@@ -135,4 +139,12 @@ def user_feed(uow: AbstractUnitOfWork, owner: str, now: datetime, name: str) -> 
     with uow:
         since, kept = window(now)
         found = uow.reservations.for_feed(since, kept, owner_id=owner)
-        return Feed(name, found, {r.id: r for r in uow.rooms.list()})
+        return Feed(name, found, {r.id: r for r in uow.rooms.list()}, _series(uow, found))
+
+
+def _series(
+    uow: AbstractUnitOfWork, found: list[Reservation]
+) -> dict[int, tuple[Series, list[Reservation]]]:
+    """The series the feed's reservations belong to, each with all of its dates."""
+    ids = sorted({r.series_id for r in found if r.series_id is not None})
+    return {i: (s, uow.series.dates(i)) for i in ids if (s := uow.series.get(i)) is not None}

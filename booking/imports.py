@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from booking import services
+from booking import outbox, services
 from booking.calendar import CalendarLink, ExternalEvent, OutboxEntry, reservation_href
 from booking.errors import BookingError, UnsupportedEvent
 from booking.identity import identity
@@ -99,18 +99,18 @@ def _book_or_move(
         owner = owner_for(event)
         made = services.book(uow, policy, room.id, slot, owner, now, title, SOURCE, calendar=False)
         outcome = "booked"
-    if event.declined_by_bot:  # it carries our decline: put the accepted state back
-        services.record_change(uow, None, made, now)
+    if event.declined_by_bot or not made.active:  # put the accepted (or tentative) state back
+        outbox.record_change(uow, None, made, now)
     _link(uow, room, event, made.id, "booked")
     return outcome
 
 
 def _held(uow: AbstractUnitOfWork, room: Room, link: CalendarLink | None) -> Reservation | None:
-    """The active reservation a link holds in this room, if any."""
+    """The reservation a link holds in this room (active or pending approval), if any."""
     if link is None or link.reservation_id is None:
         return None
     r = uow.reservations.get(link.reservation_id, for_update=True)
-    return r if r is not None and r.active and r.room_id == room.id else None
+    return r if r is not None and r.holds_slot and r.room_id == room.id else None
 
 
 def _link(

@@ -141,9 +141,12 @@ class Reservation:
             sequence=self.sequence + 1, updated_at=at,
         )  # fmt: skip
 
-    def with_status(self, status: str, **changes: object) -> Reservation:
-        """A copy with another status (active exactly when the status is)."""
-        return replace(self, status=status, active=status == ACTIVE, **changes)  # type: ignore[arg-type]
+    def with_status(self, status: str, at: datetime, **changes: object) -> Reservation:
+        """A copy with another status (active exactly when the status is): a new revision."""
+        return replace(
+            self, status=status, active=status == ACTIVE, sequence=self.sequence + 1,
+            updated_at=at, **changes,  # type: ignore[arg-type]
+        )  # fmt: skip
 
     def moved(self, room_id: str, slot: TimeSlot, at: datetime | None = None) -> Reservation:
         """A copy in another room or slot; a new start time needs a new reminder."""

@@ -33,6 +33,14 @@ def entries_for(before: Reservation | None, after: Reservation, now: datetime) -
     return [OutboxEntry(room_id=r, created_at=now, reservation_id=after.id) for r in rooms]
 
 
+def record_change(
+    uow: AbstractUnitOfWork, before: Reservation | None, after: Reservation, now: datetime
+) -> None:
+    """Queue the calendar writes of a change in the same transaction as the change itself."""
+    for entry in entries_for(before, after, now):
+        uow.outbox.add(entry)
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the n-th failed attempt: 30 s, doubling, at most an hour."""
     wait: timedelta = FIRST_RETRY * (2 ** max(0, min(attempts - 1, 20)))

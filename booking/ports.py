@@ -291,6 +291,10 @@ class NoticeRepository(Protocol):
         """The approval request sent (or queued) to one approver about a reservation."""
         ...
 
+    def prune(self, before: datetime) -> int:
+        """Forget notices delivered before then, but none about a booking still pending."""
+        ...
+
 
 class ApprovalRepository(Protocol):
     """Decisions on pending reservations: at most one each."""

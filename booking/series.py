@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from booking import approvals
+from booking import approvals, outbox
 from booking.clock import local_date
 from booking.errors import (
     BookingError,
@@ -81,6 +81,7 @@ def _book_series(
             r = Reservation(found.id, owner_id, slot, plan.title, created_at=now, source=source,
                             status=status, series_id=series.id, occurrence=occurrence)  # fmt: skip
             booked.append(uow.reservations.add(r))
+            outbox.record_change(uow, None, booked[-1], now)
             approvals.request_approval(uow, found, booked[-1], now)
         uow.commit()
         uow.record("series_booked", room_id=found.id, source=source)
@@ -142,8 +143,9 @@ def cancel_series(
                 [anchor] if scope == "this" else [r for r in targets if r.start >= anchor.start]
             )
         cancelled = [r.cancelled(by=actor_id, at=now) for r in targets]
-        for r in cancelled:
+        for before, r in zip(targets, cancelled, strict=True):
             uow.reservations.save(r)
+            outbox.record_change(uow, before, r, now)
         uow.commit()
         uow.record("series_cancelled", room_id=series.room_id)
     return cancelled

@@ -17,7 +17,7 @@ from booking.errors import (
     StaleRooms,
 )
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
-from booking.outbox import entries_for
+from booking.outbox import entries_for, record_change
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Period, Utilisation, compute
@@ -134,14 +134,6 @@ def book(
         ) from None
     approvals.request_approval(uow, found, saved, now)
     return saved
-
-
-def record_change(
-    uow: AbstractUnitOfWork, before: Reservation | None, after: Reservation, now: datetime
-) -> None:
-    """Queue the calendar writes of a change in the same transaction as the change itself."""
-    for entry in entries_for(before, after, now):
-        uow.outbox.add(entry)
 
 
 def cancel_reservation(

@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from booking import approvals, rules
+from booking import approvals, outbox, rules
 from booking.errors import (
     NotOwner,
     OfferLapsed,
     ReservationNotFound,
     SlotFree,
     SlotTaken,
+    SlotYours,
     WaitNotFound,
 )
 from booking.model import ACTIVE, EXPIRED, HELD, PENDING, Reservation, TimeSlot
@@ -45,8 +46,11 @@ def join_waitlist(
         policy.validate(slot, now)
         entry = uow.waitlist.waiting_for(owner_id, found.id, slot.start, slot.end)
         if entry is None:
-            if not uow.reservations.active_between(slot.start, slot.end, found.id):
+            holders = uow.reservations.active_between(slot.start, slot.end, found.id)
+            if not holders:
                 raise SlotFree(found.id, found.name, found.label("en"))
+            if all(h.owner_id == owner_id for h in holders):
+                raise SlotYours(found.id, holders[0].id)
             new = WaitEntry(found.id, owner_id, slot, title.strip(), created_at=now, source=source)
             entry = uow.waitlist.add(new)
             uow.commit()
@@ -101,7 +105,9 @@ def _settle_offer(uow: AbstractUnitOfWork, entry: WaitEntry, now: datetime) -> N
         taken = held is not None and held.status in (ACTIVE, PENDING)
         uow.waitlist.save(replace(entry, status=rules.BOOKED if taken else rules.DECLINED))
     elif entry.hold_until is not None and entry.hold_until <= now:
-        uow.reservations.save(held.with_status(EXPIRED, cancelled_at=now, cancelled_by="waitlist"))
+        lapsed = held.with_status(EXPIRED, now, cancelled_at=now, cancelled_by="waitlist")
+        uow.reservations.save(lapsed)
+        outbox.record_change(uow, held, lapsed, now)
         uow.waitlist.save(replace(entry, status=rules.LAPSED))
         uow.record("offer_lapsed", room_id=entry.room_id)
 
@@ -118,6 +124,7 @@ def _offer(
     wanted = Reservation(entry.room_id, entry.owner_id, entry.slot, entry.title,
                          created_at=now, source="waitlist", status=HELD)  # fmt: skip
     held = uow.reservations.add(wanted)  # SlotTaken if the slot was taken meanwhile: roll back
+    outbox.record_change(uow, None, held, now)
     until = min(now + hold, entry.start)
     uow.waitlist.save(
         replace(entry, status=rules.OFFERED, offered_at=now, hold_until=until, held_id=held.id)
@@ -146,8 +153,9 @@ def take_offer(
         if held.status != HELD or lapsed:
             raise OfferLapsed(reservation_id)
         room = resolve_room(uow, held.room_id)
-        taken = held.with_status(approvals.initial_status(room, actor_id), created_at=now)
+        taken = held.with_status(approvals.initial_status(room, actor_id), now, created_at=now)
         uow.reservations.save(taken)
+        outbox.record_change(uow, held, taken, now)
         approvals.request_approval(uow, room, taken, now)
         if entry is not None:
             uow.waitlist.save(replace(entry, status=rules.BOOKED))

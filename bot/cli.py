@@ -159,8 +159,7 @@ def calendar_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Replace this process with gunicorn serving bot.wsgi:app."""
     settings.check_production()
-    cpus = os.cpu_count() or 1
-    workers = args.workers or (2 if settings.is_development else cpus * 2 + 1)
+    workers = worker_count(settings, args.workers, os.cpu_count() or 1)
     argv = [
         sys.executable, "-m", "gunicorn", "bot.wsgi:app",
         "--bind", f"{args.host}:{args.port}",
@@ -172,6 +171,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         argv[3:3] = ["--config", str(conf)]  # command-line options after it win
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
+
+
+def worker_count(settings: Settings, given: int | None, cpus: int) -> int:
+    """Gunicorn workers: as given; else one without Redis, whose chat history lives in the
+    process (with two, a conversation's next message could land where its history is not);
+    else 2 in development and 2 × CPUs + 1 in production."""
+    if given:
+        return given
+    if not settings.redis_url:
+        return 1
+    return 2 if settings.is_development else cpus * 2 + 1
 
 
 def banner(host: str, port: int, settings: Settings) -> str:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # the Teams SDK, CalDAV, Redis, APScheduler load only where t
     from microsoft_agents.hosting.core import AgentAuthConfiguration, Connections
 
     from bot.calendar.adapters.caldav_client import CalDavCalendars
-    from bot.reminders.notify import Notifier
+    from bot.reminders.notify import DigestPoster, Notifier
     from bot.reminders.scheduler import Lock, ReminderScheduler
     from bot.teams.deps import TeamsDeps
 
@@ -108,7 +108,8 @@ class Container:
     @cached_property
     def desk(self) -> Desk:
         """Bookings for commands, buttons and forms."""
-        return Desk(self.uow, self.policy, self.clock, self.settings.admins, self.feeds)
+        return Desk(self.uow, self.policy, self.clock, self.settings.admins, self.feeds,
+                    self.teams_references.display_name)  # fmt: skip
 
     @cached_property
     def slack_client(self) -> WebClient:
@@ -172,14 +173,8 @@ class Container:
                 ("calendar_prune", pusher.prune)]  # fmt: skip
 
     def jobs(self, client: WebClient | None = None) -> Jobs:
-        """The scheduled jobs, telling Slack owners through the client."""
-        s, client = self.settings, client or self.slack_client
-        lang = s.default_language
-        digest = (
-            SlackDigest(client, s.digest_channel, lang, self.policy.tz)
-            if s.digest_channel
-            else None
-        )
+        """The scheduled jobs, telling Slack owners through the client and Teams users (if set)."""
+        s, lang = self.settings, self.settings.default_language
         config = JobConfig(
             s.reminder_lead_minutes,
             s.no_show_release_minutes,
@@ -188,27 +183,35 @@ class Container:
             approval_timeout_hours=s.approval_timeout_hours,
             waitlist_hold_minutes=s.waitlist_hold_minutes,
         )
-        notifiers: dict[str, Notifier] = {"slack": SlackNotifier(client, self.desk, lang)}
+        notifiers: dict[str, Notifier] = {}
+        digests: dict[str, DigestPoster] = {}
+        if client is not None or s.slack_bot_token:
+            slack = client or self.slack_client
+            notifiers["slack"] = SlackNotifier(slack, self.desk, lang)
+            if s.digest_channel:
+                digests["digest"] = SlackDigest(slack, s.digest_channel, lang, self.policy.tz)
         if s.teams_enabled:
             notifiers["teams"] = self.teams_notifier()
-        return Jobs(self.uow, self.policy, config, notifiers, digest, metrics.count_reminder)
+            if s.teams_digest_channel:
+                digests["digest_teams"] = self.teams_digest()
+        return Jobs(self.uow, self.policy, config, notifiers, digests, metrics.count_reminder)
 
     def scheduler(
         self, client: WebClient | None = None, lock: Lock | None = None
     ) -> ReminderScheduler:
-        """The scheduler: Slack's jobs (with a bot token) and the calendar sync (with CalDAV)."""
-        table = self.calendar_jobs()
-        if self.settings.slack_bot_token or client is not None:
-            slack = client or self.slack_client
-            table[:0] = [
-                *self.jobs(slack).table(),
-                (
-                    "lost_replies",
-                    lambda now: apologise_for_lost_replies(self.pending_replies, slack, now),
-                ),
-            ]
+        """The scheduler: the booking jobs (Slack and/or Teams), and the calendar sync (CalDAV)."""
         from bot.reminders.scheduler import ReminderScheduler
 
+        slack = client or (self.slack_client if self.settings.slack_bot_token else None)
+        table: list[tuple[str, Job]] = []
+        if slack is not None or self.settings.teams_enabled:
+            table += self.jobs(slack).table()
+        if slack is not None:
+            placeholders = self.pending_replies
+            table.append(
+                ("lost_replies", lambda now: apologise_for_lost_replies(placeholders, slack, now))
+            )
+        table += self.calendar_jobs()
         poll = self.settings.scheduler_poll_seconds
         return ReminderScheduler(table, self.clock, self.policy.tz, poll, lock)
 
@@ -261,11 +264,24 @@ class Container:
 
     def teams_notifier(self, connections: Connections | None = None) -> Notifier:
         """Reminders and no-show notices for Teams owners, through the connector."""
-        from bot.teams.notify import ProactiveSender, TeamsNotifier
+        from bot.teams.notify import TeamsNotifier
+        from bot.teams.proactive import ProactiveSender
 
         sender = ProactiveSender(connections or self.teams_connections, self.settings.teams_app_id)
         lang = self.settings.default_language
         return TeamsNotifier(sender, self.teams_references, self.desk, lang)
+
+    def teams_digest(self, connections: Connections | None = None) -> DigestPoster:
+        """The morning digest in TEAMS_DIGEST_CHANNEL, through the connector."""
+        from bot.teams.digest import TeamsDigest
+        from bot.teams.proactive import ProactiveSender
+
+        s = self.settings
+        sender = ProactiveSender(connections or self.teams_connections, s.teams_app_id)
+        return TeamsDigest(
+            sender, self.teams_references, s.teams_digest_channel or "", s.default_language,
+            self.policy.tz, s.teams_tenant_id, s.teams_service_url,
+        )  # fmt: skip
 
     def check_database(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -76,6 +76,8 @@ class Settings:
     teams_port: int = 3978
     teams_allow_anonymous: bool = False
     teams_openid_metadata: str | None = None
+    teams_digest_channel: str | None = None  # a channel id, 19:…@thread.tacv2
+    teams_service_url: str | None = None  # None: the one Teams last sent, else the public one
     caldav_url: str | None = None
     caldav_username: str | None = None
     caldav_password: str | None = None
@@ -286,6 +288,8 @@ def _parse(read: _Reader) -> Settings:
         teams_port=int(read.number("TEAMS_PORT", 3978, top=65535)),
         teams_allow_anonymous=read.flag("TEAMS_ALLOW_ANONYMOUS", False),
         teams_openid_metadata=read.text("TEAMS_OPENID_METADATA"),
+        teams_digest_channel=teams_channel(read.text("TEAMS_DIGEST_CHANNEL")),
+        teams_service_url=read.text("TEAMS_SERVICE_URL"),
         caldav_url=read.text("CALDAV_URL"),
         caldav_username=read.text("CALDAV_USERNAME"),
         caldav_password=read.text("CALDAV_PASSWORD"),
@@ -317,10 +321,31 @@ def _validate(settings: Settings) -> None:
     except ValueError as error:
         raise ConfigError(f"BUSINESS_HOURS is malformed: {error}") from None
     _validate_calendars(settings)
+    _validate_teams(settings)
     try:
         time.fromisoformat(settings.digest_time)
     except ValueError:
         raise ConfigError(f"DIGEST_TIME must be HH:MM, got {settings.digest_time!r}") from None
+
+
+def teams_channel(raw: str | None) -> str | None:
+    """A channel id as given, or taken from the channel's link ('Get link to channel')."""
+    if raw and "/l/channel/" in raw:
+        return unquote(raw.split("/l/channel/", 1)[1].split("/", 1)[0])
+    return raw
+
+
+def _validate_teams(settings: Settings) -> None:
+    """The digest channel is a Teams channel id; the service URL an http(s) URL."""
+    channel = settings.teams_digest_channel
+    if channel and not (channel.startswith("19:") and "@thread." in channel):
+        raise ConfigError(
+            "TEAMS_DIGEST_CHANNEL must be a channel id (19:…@thread.tacv2) or the channel's "
+            f"link, got {channel!r}"
+        )
+    url = settings.teams_service_url
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError("TEAMS_SERVICE_URL must start with http:// or https://")
 
 
 def _validate_calendars(settings: Settings) -> None:

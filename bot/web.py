@@ -103,8 +103,9 @@ def stop_background(app: Flask) -> None:
 
 
 def has_jobs(c: Container) -> bool:
-    """Whether there is scheduled work: Slack reminders or the CalDAV sync."""
-    return bool(c.settings.slack_bot_token or c.settings.caldav_url)
+    """Whether there is scheduled work: Slack or Teams reminders, or the CalDAV sync."""
+    s = c.settings
+    return bool(s.slack_bot_token or s.teams_enabled or s.caldav_url)
 
 
 def scheduler_state(app: Flask) -> dict[str, object]:
@@ -115,7 +116,7 @@ def scheduler_state(app: Flask) -> dict[str, object]:
         why = (
             "SCHEDULER_IN_WEB is off"
             if not c.settings.scheduler_in_web
-            else "no SLACK_BOT_TOKEN or CALDAV_URL"
+            else "no SLACK_BOT_TOKEN, TEAMS_APP_ID or CALDAV_URL"
         )
         return {"role": "off", "reason": why}
     return scheduler.state()  # type: ignore[no-any-return]

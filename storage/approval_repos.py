@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking.model import Reservation
+from booking.model import PENDING, Reservation
 from booking.rules import Decision, Notice
 from storage.models import ReservationRow
 from storage.rules_models import ApprovalDecisionRow, NoticeRow
@@ -56,6 +56,13 @@ class SqlNoticeRepository:
         )  # fmt: skip
         row = self.session.scalars(query.order_by(NoticeRow.id.desc())).first()
         return notice_from_row(row) if row is not None else None
+
+    def prune(self, before: datetime) -> int:
+        pending = select(ReservationRow.id).where(ReservationRow.status == PENDING)
+        query = delete(NoticeRow).where(
+            NoticeRow.sent_at < before, NoticeRow.reservation_id.not_in(pending)
+        )
+        return int(self.session.execute(query).rowcount)  # type: ignore[attr-defined]
 
 
 def notice_from_row(row: NoticeRow) -> Notice:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import TeamsConversationRow
+from storage.uow import reading
 
 Clock = Callable[[], datetime]
 
@@ -55,6 +56,24 @@ class TeamsConversations:
             .order_by(TeamsConversationRow.personal.desc(), TeamsConversationRow.updated_at.desc())
             .limit(1)
         )
-        with self.session_factory() as session:
+        with reading(self.session_factory) as session:
             row = session.scalars(query).first()
             return None if row is None else (row.personal, dict(row.reference))
+
+    def display_name(self, owner: str) -> str | None:
+        """The name Teams last sent for a Teams user (None for anyone else or unknown)."""
+        if not owner.startswith("teams:"):
+            return None
+        found = self.find(owner)
+        user = (found[1].get("user") or {}) if found is not None else {}
+        name = str(user.get("name") or "").strip()
+        return name[:100] or None
+
+    def latest(self) -> dict[str, Any] | None:
+        """The most recently refreshed reference of anyone (its service URL and bot account)."""
+        query = (
+            select(TeamsConversationRow).order_by(TeamsConversationRow.updated_at.desc()).limit(1)
+        )
+        with self.session_factory() as session:
+            row = session.scalars(query).first()
+            return None if row is None else dict(row.reference)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from booking.calendar import OutboxEntry
 from booking.errors import SlotTaken, StaleRooms
@@ -190,9 +190,9 @@ class SqlReservationRepository:
     def _feed_rows(
         self, since: datetime, kept: datetime, room_id: str | None, owner_id: str | None
     ) -> ColumnElement[bool]:
-        """A feed's rows: starting from since (the room-and-start index); active, or cancelled
-        after kept."""
-        shown = ReservationRow.active | (ReservationRow.cancelled_at >= kept)
+        """A feed's rows: starting from since (the room-and-start index); holding their slot
+        (active, pending, held), or cancelled after kept."""
+        shown = holding() | (ReservationRow.cancelled_at >= kept)
         where = and_(ReservationRow.start_at >= since, shown)
         if room_id is not None:
             where = and_(where, ReservationRow.room_id == room_id)
@@ -222,13 +222,25 @@ class SqlReservationRepository:
         room_id: str | None = None,
         owner_id: str | None = None,
     ) -> str:
+        where = self._feed_rows(since, cancelled_since, room_id, owner_id)
         changed = func.coalesce(ReservationRow.updated_at, ReservationRow.created_at)
         revisions = func.coalesce(func.sum(ReservationRow.sequence), 0)
+        query = select(func.count(), func.max(ReservationRow.id), func.max(changed), revisions)
+        count, last_id, last_change, revision = self.session.execute(query.where(where)).one()
+        return f"{count}:{last_id}:{last_change}:{revision}:{self._series_revision(where)}"
+
+    def _series_revision(self, where: ColumnElement[bool]) -> str:
+        """The revisions of the series a feed shows, counted over all of their dates (a
+        series' recurring event changes when any of its dates does)."""
+        other = aliased(ReservationRow)
+        shown = select(ReservationRow.series_id).where(where, ReservationRow.series_id.is_not(None))
         query = select(
-            func.count(), func.max(ReservationRow.id), func.max(changed), revisions
-        ).where(self._feed_rows(since, cancelled_since, room_id, owner_id))
-        count, last_id, last_change, revision = self.session.execute(query).one()
-        return f"{count}:{last_id}:{last_change}:{revision}"
+            func.count(other.id),
+            func.coalesce(func.sum(other.sequence), 0),
+            func.max(func.coalesce(other.updated_at, other.created_at)),
+        ).where(other.series_id.in_(shown))
+        count, revision, last = self.session.execute(query).one()
+        return f"{count}:{revision}:{last}"
 
     def claim_due_reminders(self, now: datetime, lead: timedelta, limit: int) -> list[Reservation]:
         """Lock unhandled reservations starting within the lead time; skip rows locked elsewhere.
@@ -377,3 +389,15 @@ def _held_sqlite_session(factory: sessionmaker[Session]) -> Session | None:
     if not _is_sqlite(factory):
         return None
     return _held().get(id(factory.kw["bind"]))
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for a short read: the one this thread's open SQLite unit of work holds (a
+    second connection would wait for its write lock), else a fresh one."""
+    held = _held_sqlite_session(factory)
+    if held is not None:
+        yield held
+        return
+    with factory() as session:
+        yield session

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from booking.clock import JST
 from storage.engine import make_engine, make_session_factory
@@ -81,10 +81,30 @@ def redis_url() -> str:
 
 
 CALENDAR_TABLES = ("calendar_outbox", "calendar_links", "calendar_cursors", "feed_tokens")
+DEADLOCK_ATTEMPTS = 3
 
 
 def reset(engine: Engine) -> None:
-    """Empty the tables (reservations, rooms, answer feedback, board tokens); load the rooms."""
+    """Empty the tables (reservations, rooms, answer feedback, board tokens); load the rooms.
+
+    An app server under test may still be finishing the previous test's work (an answer thread,
+    a scheduler tick) and hold its rooms-then-reservations locks while TRUNCATE takes them in
+    its own order; PostgreSQL then picks the TRUNCATE as the deadlock victim. A deadlock victim
+    is retried, as PostgreSQL documents for 40P01; the other transaction has finished by then.
+    """
+    for attempt in range(DEADLOCK_ATTEMPTS):
+        try:
+            _empty(engine)
+            break
+        except OperationalError as error:
+            deadlock = getattr(error.orig, "pgcode", None) == "40P01"
+            if not deadlock or attempt == DEADLOCK_ATTEMPTS - 1:
+                raise
+    sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))
+
+
+def _empty(engine: Engine) -> None:
+    """Empty the tables in one transaction."""
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -98,7 +118,6 @@ def reset(engine: Engine) -> None:
             connection.execute(text("DELETE FROM board_tokens"))
             for table in (*CALENDAR_TABLES, *RULE_TABLES, "reservations", "series", "rooms"):
                 connection.execute(text(f"DELETE FROM {table}"))
-    sync_rooms(make_session_factory(engine), load_rooms(ROOMS_FILE))
 
 
 def sqlite_url(tmp_path: Path) -> str:

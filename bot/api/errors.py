@@ -40,6 +40,7 @@ STATUS = {
     errors.SeriesDateNotFound: 404,
     errors.WaitNotFound: 404,
     errors.SlotFree: 409,
+    errors.SlotYours: 409,
     errors.OfferLapsed: 409,
     errors.AlreadyDecided: 409,
 }

@@ -1,4 +1,5 @@
-"""Routes of /api/series and /api/waitlist: repeating bookings and waiting for a taken slot."""
+"""Routes of /api/series, /api/waitlist and approvals: repeating bookings, waiting for a taken
+slot, and an approver's decision on a pending booking."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from booking.identity import parse as parse_identity
 from bot.api.auth import API_USER, TokenCheck, acting_user
 from bot.api.errors import InvalidInput, error_body
 from bot.api.parsing import parse_date, parse_new_reservation
+from bot.api.present import owner_json, reservation_json
 from bot.api.rules_present import clash_json, series_json, wait_json
 from bot.conversation.desk import Desk
 
@@ -18,6 +20,7 @@ MAX_ID = 2**63 - 1
 MAX_COUNT = 52
 REPEATS = ("daily", "weekly")
 SCOPES = ("this", "following", "all")
+DECISIONS = ("approve", "reject")
 
 
 def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
@@ -78,6 +81,18 @@ def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
     def leave_waitlist(entry_id: int) -> Response:
         entry = desk.rules.leave_waitlist(acting_user(), entry_id if entry_id <= MAX_ID else 0)
         return jsonify(wait_json(entry, 0, tz))
+
+    @bp.post("/reservations/<int:reservation_id>/decision")
+    def decide(reservation_id: int) -> Response:
+        body = request.get_json(silent=True)
+        decision = body.get("decision") if isinstance(body, dict) else None
+        if decision not in DECISIONS:
+            raise InvalidInput(
+                "decision", "must be approve or reject.", "approve か reject を指定してください。"
+            )
+        rid = reservation_id if reservation_id <= MAX_ID else 0
+        decided, made = desk.rules.decide(acting_user(), rid, decision == "approve")
+        return jsonify({**reservation_json(decided, tz), "decided-by": owner_json(made.decided_by)})
 
     return bp
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from booking import feeds
-from booking.calendar import event_for
+from booking.calendar import event_for, series_events
 from booking.feeds import Feed
 from booking.identity import local_id
 from booking.model import Room
@@ -29,11 +29,17 @@ def etag_of(version: str) -> str:
 
 
 def render(feed: Feed, tz: ZoneInfo) -> bytes:
-    """A feed as iCalendar text: one VEVENT per reservation, in the zone's VTIMEZONE."""
+    """A feed as iCalendar text in the zone's VTIMEZONE: one VEVENT per reservation, and a
+    series as one recurring event (RRULE, EXDATE, overrides)."""
     events = []
     for r in feed.reservations:
+        if r.series_id in feed.series:
+            continue
         room = feed.rooms.get(r.room_id) or Room(id=r.room_id, name=r.room_id, capacity=1)
         events.append(event_for(r, room))
+    for series_id, (series, every) in feed.series.items():
+        shown = [r for r in feed.reservations if r.series_id == series_id]
+        events += series_events(series, shown, every, feed.rooms, tz)
     return ical.calendar(events, tz, feed.name)
 
 

@@ -122,7 +122,7 @@ def accept(data: bytes | str, shown: CalendarEvent, tz: ZoneInfo) -> bytes:
     _replace(event, "DTSTART", shown.start.astimezone(tz))
     event.pop("DURATION", None)
     _replace(event, "DTEND", shown.end.astimezone(tz))
-    _replace(event, "STATUS", "CANCELLED" if shown.cancelled else "CONFIRMED")
+    _replace(event, "STATUS", shown.status)
     _bump(event)
     cal.add_missing_timezones()
     return bytes(cal.to_ical())

@@ -71,13 +71,21 @@ def vevent(e: CalendarEvent, tz: ZoneInfo) -> str:
         "BEGIN:VEVENT",
         f"UID:{escape(e.uid)}",
         f"DTSTAMP:{utc_stamp(changed)}",
-        f"DTSTART;TZID={tzid}:{e.start.astimezone(tz):%Y%m%dT%H%M%S}",
-        f"DTEND;TZID={tzid}:{e.end.astimezone(tz):%Y%m%dT%H%M%S}",
+        f"DTSTART;TZID={tzid}:{local_stamp(e.start, tz)}",
+        f"DTEND;TZID={tzid}:{local_stamp(e.end, tz)}",
+    ]
+    if e.recurrence_id is not None:
+        lines.append(f"RECURRENCE-ID;TZID={tzid}:{local_stamp(e.recurrence_id, tz)}")
+    if e.rrule:
+        lines.append(f"RRULE:{_uri(e.rrule)}")
+    if e.exdates:
+        lines.append(f"EXDATE;TZID={tzid}:" + ",".join(local_stamp(d, tz) for d in e.exdates))
+    lines += [
         f"SUMMARY:{escape(e.summary)}",
         f"LOCATION:{escape(e.location)}",
         f"ORGANIZER;CN={param(e.organizer_name)}:{_uri(e.organizer)}",
         f"SEQUENCE:{e.sequence}",
-        f"STATUS:{'CANCELLED' if e.cancelled else 'CONFIRMED'}",
+        f"STATUS:{e.status}",
         f"TRANSP:{'TRANSPARENT' if e.cancelled else 'OPAQUE'}",
         f"LAST-MODIFIED:{utc_stamp(changed)}",
     ]
@@ -85,8 +93,15 @@ def vevent(e: CalendarEvent, tz: ZoneInfo) -> str:
         lines.append(f"CREATED:{utc_stamp(e.created)}")
     if e.description:
         lines.append(f"DESCRIPTION:{escape(e.description)}")
-    lines += [f"X-ROOMBOT-RESERVATION:{e.reservation_id}", "END:VEVENT"]
+    if e.reservation_id:
+        lines.append(f"X-ROOMBOT-RESERVATION:{e.reservation_id}")
+    lines.append("END:VEVENT")
     return "\r\n".join(fold(line) for line in lines)
+
+
+def local_stamp(value: datetime, tz: ZoneInfo) -> str:
+    """A local DATE-TIME value in the zone (used with TZID)."""
+    return f"{value.astimezone(tz):%Y%m%dT%H%M%S}"
 
 
 @lru_cache(maxsize=8)

@@ -13,6 +13,7 @@ from typing import Protocol
 from booking import boards, services
 from booking.clock import at
 from booking.errors import BookingError, SlotTaken
+from booking.identity import local_id
 from booking.model import BoardToken, Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
@@ -62,10 +63,15 @@ class Desk:
         clock: Clock,
         admins: frozenset[str] = frozenset(),
         calendar: CalendarLinks | None = None,
+        names: Callable[[str], str | None] | None = None,
     ):
         self.uow, self.policy, self.clock, self.admins = uow, policy, clock, admins
-        self.calendar = calendar
+        self.calendar, self.names = calendar, names
         self.rules = RulesDesk(uow, policy, clock, admins)  # approvals, waitlist, series
+
+    def name_of(self, owner: str) -> str:
+        """A person as any surface may show them: their known display name, else their id."""
+        return (self.names(owner) if self.names else None) or local_id(owner)
 
     def today(self) -> date:
         """Today's date in the office's zone."""

@@ -77,6 +77,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "ja": "新しいカレンダーのリンクです（古いリンクは無効になりました）:\n{url}",
         "en": "Your new calendar link (the old one no longer works):\n{url}",
     },
+    "calendar_not_yours": {
+        "ja": "このカレンダーのリンクは他の人のものです。",
+        "en": "This calendar link belongs to someone else.",
+    },
     "calendar_revoked": {
         "ja": "カレンダーのリンクを無効にしました。",
         "en": "Your calendar link is turned off.",

@@ -37,6 +37,7 @@ def join_waitlist(ctx: ToolContext, args: a.JoinWaitlist) -> dict[str, Any]:
     )  # fmt: skip
     return {
         "waitlist": {"id": entry.id, "room_id": entry.room_id, "room": ctx.room_name(entry.room_id),
+                     "room_en": ctx.room_name(entry.room_id, "en"),
                      "date": args.date.isoformat(), "start_time": f"{local(start, ctx.policy.tz):%H:%M}",
                      "end_time": f"{local(end, ctx.policy.tz):%H:%M}", "waiting_ahead": ahead},
         "note": "the user will get a message with a Book it button if the slot frees up",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from booking import services
 from booking.clock import at, local
@@ -42,11 +42,12 @@ class Jobs:
         policy: Policy,
         config: JobConfig,
         notifiers: Mapping[str, Notifier],
-        digest: DigestPoster | None = None,
+        digests: Mapping[str, DigestPoster] | None = None,
         count_reminder: Callable[[], None] = lambda: None,
     ):
         self.uow, self.policy, self.config = uow, policy, config
-        self.notifiers, self.digest, self.count_reminder = notifiers, digest, count_reminder
+        self.notifiers, self.count_reminder = notifiers, count_reminder
+        self.digests = dict(digests or {})  # by the name its day is claimed under in job_runs
 
     def table(self) -> list[tuple[str, Job]]:
         """The jobs by name, in the order a tick runs them."""
@@ -103,17 +104,32 @@ class Jobs:
         return released
 
     def post_digest(self, now: datetime) -> bool:
-        """Post today's schedule once per weekday, never later than the grace."""
-        digest = self.digest
+        """Post today's schedule once per weekday to each digest, never later than the grace.
+
+        Each digest claims its own day (Slack's as 'digest', e.g. Teams' as 'digest_teams'), so
+        every one is posted exactly once across schedulers, and one whose post failed is tried
+        again at the next poll without repeating the others. True when any was posted now.
+        """
         today = local(now, self.policy.tz).date()
         due = at(today, time.fromisoformat(self.config.digest_time), self.policy.tz)
         grace = timedelta(minutes=self.config.digest_grace_minutes)
-        if digest is None or today.weekday() >= 5 or not due <= now <= due + grace:
+        if not self.digests or today.weekday() >= 5 or not due <= now <= due + grace:
             return False
+        posted, failure = False, None
+        for name, digest in self.digests.items():
+            try:
+                posted |= self._post_once(name, digest, today, now)
+            except Exception as error:  # the others still go out; this one waits for a poll
+                log.warning("digest %s not posted (%s); retried", name, type(error).__name__)
+                failure = failure or error
+        if failure is not None:
+            raise failure  # the tick reports the job as failed
+        return posted
+
+    def _post_once(self, name: str, digest: DigestPoster, today: date, now: datetime) -> bool:
+        """Claim the day for one digest and post it; False when another process had it."""
 
         def post() -> None:
             digest.digest(services.day_schedule(self.uow(), self.policy, day=today), today)
 
-        return services.run_once(
-            self.uow(), job="digest", key=today.isoformat(), now=now, work=post
-        )
+        return services.run_once(self.uow(), job=name, key=today.isoformat(), now=now, work=post)

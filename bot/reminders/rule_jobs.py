@@ -1,4 +1,5 @@
-"""Scheduled work of the booking rules: approval expiry, waitlist offers, notice delivery.
+"""Scheduled work of the booking rules: approval expiry, waitlist offers, notice delivery (and
+forgetting old notices).
 
 Each is safe in several scheduler processes at once (rows claimed with FOR UPDATE SKIP LOCKED,
 a room's waitlist locked for its turn) and takes `now`, like the reminders.
@@ -41,6 +42,7 @@ class RuleJobs:
             ("approvals", self.expire_approvals),
             ("waitlist", self.offer_waitlist),
             ("notices", self.deliver_notices),
+            ("notices_prune", lambda now: notices.prune(self.uow(), now)),
         ]
 
     def expire_approvals(self, now: datetime) -> int:

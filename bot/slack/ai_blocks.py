@@ -8,7 +8,8 @@ from slack_sdk.models.messages.chunk import TaskUpdateChunk
 
 from bot.conversation.i18n import t
 from bot.conversation.types import Progress, Reply
-from bot.slack.blocks import MAX_MESSAGE_BLOCKS, Block, CheckIn, action_blocks, plain
+from bot.slack.blocks import CheckIn, action_blocks
+from bot.slack.kit import MAX_MESSAGE_BLOCKS, Block, plain
 
 FEEDBACK_ACTION = "answer_feedback"
 MAX_TASK_TITLE = 256

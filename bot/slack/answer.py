@@ -20,7 +20,7 @@ from slack_sdk.web.chat_stream import ChatStream
 
 from bot.conversation.i18n import t
 from bot.conversation.types import Progress, Reply
-from bot.slack import ai_blocks, blocks
+from bot.slack import ai_blocks, blocks, kit
 from bot.slack.capabilities import Capabilities
 from bot.slack.deps import SlackDeps
 
@@ -165,7 +165,7 @@ class Answer:
             return blocks.reply_blocks(reply, self.d.desk.policy.tz, self._check_in())
         except Exception:
             log.warning("could not render the reply's buttons; sending its text")
-            return [blocks.mrkdwn(reply.text)]
+            return [kit.mrkdwn(reply.text)]
 
     # plumbing
 

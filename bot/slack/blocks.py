@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from booking.clock import local
@@ -19,44 +18,29 @@ from bot.conversation.formats import (
     join,
     paren,
     people,
-    repeat_text,
     span,
     span_text,
     status_text,
-    title_text,
 )
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
 from bot.slack.identity import owner_label
-
-Block = dict[str, Any]
-MAX_MESSAGE_BLOCKS = 50
-MAX_TEXT = 3000
-CANCEL_ACTION = "cancel_reservation"
-OPEN_MODAL_ACTION = "open_book_modal"
-BOOK_MODAL = "book_modal"
-CHECK_IN_ACTION = "check_in"
-RELEASE_ACTION = "release_room"
-BOOK_ALTERNATIVE_ACTION = "book_alternative"
-CALENDAR_ROTATE_ACTION = "calendar_rotate"
-CALENDAR_REVOKE_ACTION = "calendar_revoke"
-MAX_ALTERNATIVES = 3
-JOIN_WAITLIST_ACTION = "join_waitlist"
-TAKE_OFFER_ACTION = "take_offer"
-SERIES_ASK_ACTION = "ask_series_cancel"  # Cancel on a series date: which dates?
-SERIES_CANCEL_ACTION = "cancel_series"  # this / following / all, chosen
-SERIES_PICK_ACTION = "pick_series_cancel"  # the same choice from /mybookings' series line
-SHOWN_DATES = 8
-
-
-def mrkdwn(text: str) -> Block:
-    """A section of mrkdwn text (cut to Slack's limit)."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_TEXT]}}
-
-
-def plain(text: str) -> dict[str, Any]:
-    """A plain_text object (cut to the 75 characters buttons and options allow)."""
-    return {"type": "plain_text", "text": text[:75], "emoji": True}
+from bot.slack.kit import (
+    BOOK_ALTERNATIVE_ACTION,
+    CANCEL_ACTION,
+    CHECK_IN_ACTION,
+    JOIN_WAITLIST_ACTION,
+    MAX_ALTERNATIVES,
+    MAX_MESSAGE_BLOCKS,
+    OPEN_MODAL_ACTION,
+    RELEASE_ACTION,
+    SERIES_ASK_ACTION,
+    TAKE_OFFER_ACTION,
+    Block,
+    mrkdwn,
+    plain,
+)
+from bot.slack.series_blocks import grouped, series_line
 
 
 def cancel_button(r: Reservation, lang: str) -> Block:
@@ -114,7 +98,7 @@ def reservation_rows(
     """The same buttons wherever reservations are listed: Cancel (Book it on a slot held for
     you), and Check in when it is near; a known series as one line with its dates."""
     blocks: list[Block] = []
-    for item in _grouped(reservations, series or {}):
+    for item in grouped(reservations, series or {}):
         if isinstance(item, tuple):
             rows = [series_line(*item, rooms, tz, lang)]
         else:
@@ -147,106 +131,6 @@ def take_offer_button(r: Reservation, lang: str) -> Block:
     """'Book it' on a slot held for a waiter."""
     return {"type": "button", "action_id": TAKE_OFFER_ACTION, "text": plain(t("book_it", lang)),
             "style": "primary", "value": f"{r.id}:{lang}"}  # fmt: skip
-
-
-def _grouped(
-    reservations: Sequence[Reservation], series: Mapping[int, Series]
-) -> list[Reservation | tuple[Series, list[Reservation]]]:
-    """The reservations in order, each known series' dates gathered where its first one is."""
-    items: list[Reservation | tuple[Series, list[Reservation]]] = []
-    dates: dict[int, list[Reservation]] = {}
-    for r in reservations:
-        known = series.get(r.series_id) if r.series_id is not None else None
-        if known is None:
-            items.append(r)
-        elif r.series_id in dates:
-            dates[r.series_id].append(r)
-        else:
-            dates[r.series_id] = [r]  # type: ignore[index]
-            items.append((known, dates[r.series_id]))  # type: ignore[index]
-    return items
-
-
-def series_line(
-    series: Series, dates: list[Reservation], rooms: Mapping[str, Room], tz: ZoneInfo, lang: str
-) -> Block:
-    """'🔁 会議室A 毎週月曜 10:00〜11:00「定例」' and its dates, with a choice of what to cancel."""
-    first = dates[0]
-    room = rooms[first.room_id].label(lang) if first.room_id in rooms else first.room_id
-    days = [day_text(local(r.start, tz).date(), lang) + status_text(r.status, lang) for r in dates]
-    shown = ("; " if lang == "en" else "、").join(days[:SHOWN_DATES])
-    shown += "…" if len(days) > SHOWN_DATES else ""
-    head = f"🔁 *{room}* {repeat_text(series, tz, lang)} {span(first, tz, lang)}"
-    text = f"{head}{title_text(series.title, lang)}\n{shown}"
-    return {**mrkdwn(text), "accessory": series_picker(series, dates, tz, lang)}
-
-
-def series_picker(series: Series, dates: list[Reservation], tz: ZoneInfo, lang: str) -> Block:
-    """A select of what to cancel: one date, it and the following ones, or every date."""
-    groups = []
-    for r in dates[:SHOWN_DATES]:
-        day = local(r.start, tz).date()
-        options = [
-            {"text": plain(t(f"series_{scope}", lang)),
-             "value": f"{series.id}|{scope}|{day.isoformat()}|{lang}"}
-            for scope in ("this", "following")
-        ]  # fmt: skip
-        groups.append({"label": plain(day_text(day, lang)), "options": options})
-    everything = {"text": plain(t("series_all", lang)), "value": f"{series.id}|all||{lang}"}
-    groups.append({"label": plain(t("series_whole", lang)), "options": [everything]})
-    return {
-        "type": "static_select", "action_id": SERIES_PICK_ACTION,
-        "placeholder": plain(t("series_pick", lang)), "option_groups": groups,
-        "confirm": {"title": plain(t("cancel_confirm_title", lang)),
-                    "text": plain(t("series_confirm_text", lang)),
-                    "confirm": plain(t("cancel_confirm_yes", lang)),
-                    "deny": plain(t("cancel_confirm_no", lang))},
-    }  # fmt: skip
-
-
-def my_bookings(
-    reservations: Sequence[Reservation],
-    rooms: Mapping[str, Room],
-    tz: ZoneInfo,
-    lang: str,
-    check_in: CheckIn | None = None,
-    extra: Sequence[Block] = (),
-    series: Mapping[int, Series] | None = None,
-) -> list[Block]:
-    """/mybookings: a header, the list with its buttons (a series as one line), then any extra."""
-    room_for = MAX_MESSAGE_BLOCKS - 1 - len(extra)
-    return [
-        {"type": "header", "text": plain(t("my_title", lang))},
-        *reservation_list(reservations[:room_for], rooms, tz, lang, check_in, series),
-        *extra,
-    ]
-
-
-def _confirmed_button(action_id: str, label: str, lang: str, style: str = "") -> Block:
-    """A button that asks before it acts."""
-    button: Block = {
-        "type": "button", "action_id": action_id, "text": plain(label), "value": lang,
-        "confirm": {
-            "title": plain(label), "text": plain(t("calendar_rotate_confirm", lang)),
-            "confirm": plain(t("confirm_yes", lang)), "deny": plain(t("cancel_confirm_no", lang)),
-        },
-    }  # fmt: skip
-    if style:
-        button["style"] = style
-    return button
-
-
-def calendar_link(url: str | None, lang: str) -> list[Block]:
-    """The person's calendar-feed link with New link / Turn off buttons (or Turn on)."""
-    if url is None:
-        turn_on = {"type": "button", "action_id": CALENDAR_ROTATE_ACTION, "value": lang,
-                   "text": plain(t("calendar_turn_on", lang))}  # fmt: skip
-        return [mrkdwn(t("calendar_off", lang)), {"type": "actions", "elements": [turn_on]}]
-    buttons = [
-        _confirmed_button(CALENDAR_ROTATE_ACTION, t("calendar_rotate", lang), lang),
-        _confirmed_button(CALENDAR_REVOKE_ACTION, t("calendar_revoke", lang), lang, "danger"),
-    ]
-    return [mrkdwn(t("calendar_link", lang, url=url)), {"type": "actions", "elements": buttons}]
 
 
 def schedule(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> list[Block]:
@@ -383,32 +267,6 @@ def book_button(lang: str) -> Block:
             }
         ],
     }
-
-
-def home(
-    upcoming: Sequence[Reservation],
-    days: Sequence[RoomDay],
-    rooms: Mapping[str, Room],
-    today: date,
-    tz: ZoneInfo,
-    lang: str,
-    check_in: CheckIn | None = None,
-    extra: Sequence[Block] = (),
-    series: Mapping[int, Series] | None = None,
-) -> dict[str, Any]:
-    """The App Home tab: book button, my reservations (with Cancel), any extra, today's schedule."""
-    blocks: list[Block] = [
-        book_button(lang),
-        *extra,
-        {"type": "header", "text": plain(t("my_title", lang))},
-    ]
-    blocks += reservation_list(upcoming[:40], rooms, tz, lang, check_in, series)[:44]
-    blocks += [
-        {"type": "divider"},
-        {"type": "header", "text": plain(t("home_today", lang, day=day_text(today, lang)))},
-    ]
-    blocks += [mrkdwn(room_day_text(d, tz, lang)) for d in days[:50]]
-    return {"type": "home", "blocks": blocks[:100]}
 
 
 def now_busy(days: Sequence[RoomDay], now: datetime) -> set[str]:

@@ -9,7 +9,7 @@ from typing import Any
 from booking.model import Room
 from bot.conversation.formats import people
 from bot.conversation.i18n import t
-from bot.slack.blocks import BOOK_MODAL, Block, plain
+from bot.slack.kit import BOOK_MODAL, Block, plain
 
 
 def book_modal(

@@ -17,7 +17,7 @@ from booking.services import RoomDay
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
-from bot.slack import blocks
+from bot.slack import blocks, kit
 from bot.slack.identity import user_id
 from bot.slack.notify_rules import TEMPORARY, RuleNotices
 
@@ -81,7 +81,7 @@ class SlackDigest:
     def digest(self, days: list[RoomDay], today: date) -> None:
         """Post it (a Slack refusal raises, so the next poll tries again within the grace)."""
         head = t("digest", self.lang)
-        rendered = [blocks.mrkdwn(head), *blocks.schedule(days, today, self.tz, self.lang)]
+        rendered = [kit.mrkdwn(head), *blocks.schedule(days, today, self.tz, self.lang)]
         self.client.chat_postMessage(channel=self.channel, text=head, blocks=rendered[:50])
 
 

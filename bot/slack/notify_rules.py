@@ -14,8 +14,8 @@ from booking.model import Reservation
 from booking.rules import Notice
 from bot.conversation.desk import Desk
 from bot.slack import rule_blocks
-from bot.slack.blocks import mrkdwn
 from bot.slack.identity import user_id
+from bot.slack.kit import mrkdwn
 
 log = logging.getLogger(__name__)
 Outcome = Literal["sent", "retry", "refused", "skipped"]
@@ -60,16 +60,17 @@ class RuleNotices:
         outcome, by = notice.outcome_told, notice.decided_by
         if notice.kind == rules.DECIDED:
             channel, _, ts = notice.ref.partition("|")
-            text = rule_blocks.decided_text(r, outcome, by, rooms, tz, lang)
+            text = rule_blocks.decided_text(r, outcome, by, rooms, tz, lang, self.desk.name_of)
             self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[mrkdwn(text)])
             return notice.ref
         if notice.kind == rules.REQUEST:
-            blocks = rule_blocks.approval_request(r, rooms, tz, lang)
+            blocks = rule_blocks.approval_request(r, rooms, tz, lang, self.desk.name_of)
         elif notice.kind == rules.OFFER:
             until = datetime.fromisoformat(notice.data.get("hold_until") or r.start.isoformat())
             blocks = rule_blocks.offer(r, until, rooms, tz, lang)
         else:
-            blocks = [mrkdwn(rule_blocks.result_text(r, outcome, by, rooms, tz, lang))]
+            told = rule_blocks.result_text(r, outcome, by, rooms, tz, lang, self.desk.name_of)
+            blocks = [mrkdwn(told)]
         text = blocks[0]["text"]["text"]
         sent = self.client.chat_postMessage(
             channel=user_id(notice.recipient), text=text, blocks=blocks

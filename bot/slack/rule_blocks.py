@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ from booking.identity import local_id, surface_of
 from booking.model import Reservation, Room
 from bot.conversation.formats import day_text, describe
 from bot.conversation.i18n import t
-from bot.slack.blocks import (
+from bot.slack.kit import (
     CANCEL_ACTION,
     SERIES_CANCEL_ACTION,
     TAKE_OFFER_ACTION,
@@ -24,16 +25,21 @@ DECIDED_TEXT = {"approved": "approved_by", "rejected": "rejected_by"}
 RESULT_TEXT = {"approved": "your_approved", "rejected": "your_rejected", "expired": "your_expired"}
 
 
-def who(owner: str) -> str:
-    """A person as Slack shows them: a mention for Slack users, the bare id otherwise."""
-    return f"<@{local_id(owner)}>" if surface_of(owner) == "slack" else local_id(owner)
+Names = Callable[[str], str]
+
+
+def who(owner: str, name: Names = local_id) -> str:
+    """A person as Slack shows them: a mention for Slack users, else their name (a Teams user's
+    display name when known) or id."""
+    return f"<@{local_id(owner)}>" if surface_of(owner) == "slack" else name(owner)
 
 
 def approval_request(
-    r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: str
+    r: Reservation, rooms: dict[str, Room], tz: ZoneInfo, lang: str, name: Names = local_id
 ) -> list[Block]:
     """The DM to an approver: who asks for what, with Approve and Reject."""
-    text = t("approval_request", lang, who=who(r.owner_id), what=describe(r, rooms, tz, lang))
+    what = describe(r, rooms, tz, lang)
+    text = t("approval_request", lang, who=who(r.owner_id, name), what=what)
     value = f"{r.id}:{lang}"
     buttons = [
         {"type": "button", "action_id": APPROVE_ACTION, "text": plain(t("approve", lang)),
@@ -45,19 +51,21 @@ def approval_request(
 
 
 def decided_text(
-    r: Reservation, outcome: str, by: str, rooms: dict[str, Room], tz: ZoneInfo, lang: str
-) -> str:
+    r: Reservation, outcome: str, by: str, rooms: dict[str, Room], tz: ZoneInfo, lang: str,
+    name: Names = local_id,
+) -> str:  # fmt: skip
     """What an approver's request reads once settled: who approved or rejected it, or expiry."""
     what = describe(r, rooms, tz, lang)
-    return t(DECIDED_TEXT.get(outcome, "expired_unanswered"), lang, who=who(by), what=what)
+    return t(DECIDED_TEXT.get(outcome, "expired_unanswered"), lang, who=who(by, name), what=what)
 
 
 def result_text(
-    r: Reservation, outcome: str, by: str, rooms: dict[str, Room], tz: ZoneInfo, lang: str
-) -> str:
+    r: Reservation, outcome: str, by: str, rooms: dict[str, Room], tz: ZoneInfo, lang: str,
+    name: Names = local_id,
+) -> str:  # fmt: skip
     """What the requester is told: approved, rejected (by whom) or expired."""
     what = describe(r, rooms, tz, lang)
-    return t(RESULT_TEXT.get(outcome, "your_expired"), lang, who=who(by), what=what)
+    return t(RESULT_TEXT.get(outcome, "your_expired"), lang, who=who(by, name), what=what)
 
 
 def offer(

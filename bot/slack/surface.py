@@ -15,7 +15,7 @@ from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
 from bot.conversation.types import Action
-from bot.slack import blocks, modal_blocks
+from bot.slack import blocks, home_blocks, kit, modal_blocks
 from bot.slack.identity import actor
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,14 @@ def schedule_blocks(desk: Desk, room_text: str, lang: str) -> Blocks:
     try:
         days = desk.schedule(room_text.strip() or None)
     except BookingError as error:
-        return [blocks.mrkdwn(error_text(error, lang))]
+        return [kit.mrkdwn(error_text(error, lang))]
     return blocks.schedule(days, desk.today(), desk.policy.tz, lang)
 
 
 def my_bookings_blocks(desk: Desk, user: str, lang: str, lead: timedelta = LEAD) -> Blocks:
     """/mybookings: upcoming reservations with Cancel (and Check in when near), the calendar link."""
     mine = desk.upcoming(actor(user))
-    return blocks.my_bookings(
+    return home_blocks.my_bookings(
         mine, desk.rooms(), desk.policy.tz, lang, check_in(desk, lead),
         calendar_blocks(desk, user, lang), desk.rules.series_of(mine),
     )  # fmt: skip
@@ -56,7 +56,7 @@ def calendar_blocks(desk: Desk, user: str, lang: str) -> Blocks:
     """The person's calendar link (nothing when feeds are not offered)."""
     if desk.calendar is None:
         return []
-    return blocks.calendar_link(desk.calendar_link(actor(user)), lang)
+    return home_blocks.calendar_link(desk.calendar_link(actor(user)), lang)
 
 
 def calendar_action(desk: Desk, user: str, change: str, lang: str) -> str:
@@ -86,12 +86,12 @@ def book_from_text(desk: Desk, user: str, text: str, lang: str) -> tuple[str, Bl
 def refusal(error: BookingError, message: str, lang: str) -> Blocks:
     """A refusal in words; a taken slot also offers to wait for it."""
     if not isinstance(error, SlotTaken) or error.wanted is None:
-        return [blocks.mrkdwn(message)]
+        return [kit.mrkdwn(message)]
     start, end = (instant.isoformat() for instant in error.wanted)
     wait = blocks.waitlist_button(
         Action("waitlist", room_id=error.room_id, start=start, end=end), lang
     )
-    return [blocks.mrkdwn(message), {"type": "actions", "elements": [wait]}]
+    return [kit.mrkdwn(message), {"type": "actions", "elements": [wait]}]
 
 
 def book_slot(desk: Desk, user: str, value: str, default_lang: str) -> tuple[str, Blocks]:
@@ -111,7 +111,7 @@ def book_slot(desk: Desk, user: str, value: str, default_lang: str) -> tuple[str
         message = error_text(error, lang)
         return message, refusal(error, message, lang)
     except ValueError:
-        return t("error", lang), [blocks.mrkdwn(t("error", lang))]
+        return t("error", lang), [kit.mrkdwn(t("error", lang))]
     return confirmed(desk, made, lang)
 
 
@@ -191,7 +191,7 @@ def publish_home(
 ) -> None:
     """Render and publish a user's App Home in their language."""
     mine, tz = desk.upcoming(actor(user)), desk.policy.tz
-    view = blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), tz, lang,
+    view = home_blocks.home(mine, desk.schedule(), desk.rooms(), desk.today(), tz, lang,
                        check_in(desk, lead), calendar_blocks(desk, user, lang),
                        desk.rules.series_of(mine))  # fmt: skip
     client.views_publish(user_id=user, view=view)

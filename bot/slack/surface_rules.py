@@ -11,7 +11,7 @@ from bot.conversation.desk import Desk
 from bot.conversation.formats import describe, join, slot_text
 from bot.conversation.i18n import t
 from bot.conversation.types import Action, Reply
-from bot.slack import blocks, rule_blocks
+from bot.slack import blocks, kit, rule_blocks
 from bot.slack.identity import actor
 from bot.slack.surface import error_text
 
@@ -38,14 +38,14 @@ def decide(
             r = desk.rules.reservation(reservation_id)
             rooms, tz = desk.rooms(), desk.policy.tz
             return rule_blocks.decided_text(
-                r, error.outcome, error.decided_by, rooms, tz, lang
+                r, error.outcome, error.decided_by, rooms, tz, lang, desk.name_of
             ), True
         return error_text(error, lang), True
     except BookingError as error:
         return error_text(error, lang), False
     rooms, tz = desk.rooms(), desk.policy.tz
     return rule_blocks.decided_text(
-        decided, decision.outcome, decision.decided_by, rooms, tz, lang
+        decided, decision.outcome, decision.decided_by, rooms, tz, lang, desk.name_of
     ), True
 
 
@@ -59,12 +59,12 @@ def join_waitlist(desk: Desk, user: str, value: str, default_lang: str) -> tuple
         return free_now(desk, room, begins, ends, lang)
     except (BookingError, ValueError) as error:
         text = error_text(error, lang) if isinstance(error, BookingError) else t("error", lang)
-        return text, [blocks.mrkdwn(text)]
+        return text, [kit.mrkdwn(text)]
     what = slot_text(entry.room_id, entry.start, entry.end, desk.rooms(), desk.policy.tz, lang)
     text = t("waitlisted", lang, what=what) + (
         t("waitlisted_ahead", lang, n=ahead) if ahead else ""
     )
-    return text, [blocks.mrkdwn(text)]
+    return text, [kit.mrkdwn(text)]
 
 
 def free_now(
@@ -101,7 +101,7 @@ def series_question(desk: Desk, value: str, default_lang: str) -> tuple[str, Blo
     try:
         r = desk.rules.reservation(int(reservation_id))
     except (BookingError, ValueError):
-        return t("error", lang), [blocks.mrkdwn(t("error", lang))]
+        return t("error", lang), [kit.mrkdwn(t("error", lang))]
     day = local(r.start, desk.policy.tz).date()
     rendered = rule_blocks.series_question(int(series_id), day, lang)
     return rendered[0]["text"]["text"], rendered

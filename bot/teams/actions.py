@@ -1,4 +1,5 @@
-"""Card buttons (Action.Execute): Cancel, Check in, Release, Book this. Owner-only where it matters.
+"""Card buttons (Action.Execute): Cancel, Check in, Release, Book this, and the rules' Approve,
+Reject and Book it (bot.teams.rule_actions). Owner- or approver-only where it matters.
 
 Each returns the refreshed card on success, or a refusal (shown only to whoever pressed) and
 no card, so a stranger's press never changes the card the owner sees.
@@ -7,24 +8,18 @@ no card, so a stranger's press never changes the card the owner sees.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from booking.errors import BookingError
+from booking.identity import local_id
+from booking.model import PENDING
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
-from bot.teams import cards
+from bot.teams import calendar_cards, cards, notice_cards, rule_actions
+from bot.teams.cards import Outcome
 from bot.teams.commands import error_text
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A refreshed card to show in place, or a refusal text for the presser alone."""
-
-    text: str
-    card: cards.Card | None = None
 
 
 def language(data: Mapping[str, Any], default: str) -> str:
@@ -33,12 +28,28 @@ def language(data: Mapping[str, Any], default: str) -> str:
     return lang if lang in ("ja", "en") else default
 
 
-def act(desk: Desk, actor: str, verb: str, data: Mapping[str, Any], default_lang: str) -> Outcome:
-    """Carry out one button press for the verified actor."""
+def act(
+    desk: Desk,
+    actor: str,
+    verb: str,
+    data: Mapping[str, Any],
+    default_lang: str,
+    names: rule_actions.Names = local_id,
+) -> Outcome:
+    """Carry out one button press for the verified actor (`names` names people on cards)."""
     lang = language(data, default_lang)
     try:
         if verb == "book":
             return book(desk, actor, data, lang)
+        if verb in (notice_cards.APPROVE, notice_cards.REJECT):
+            approve = verb == notice_cards.APPROVE
+            return rule_actions.decide(desk, actor, data, approve, lang, names)
+        if verb == notice_cards.TAKE_OFFER:
+            return rule_actions.take_offer(desk, actor, data, lang)
+        if verb == "join_waitlist":
+            return rule_actions.join_waitlist(desk, actor, data, lang)
+        if verb in (calendar_cards.ROTATE, calendar_cards.REVOKE):
+            return calendar_cards.change(desk, actor, verb, data, lang)
         return on_reservation(desk, actor, verb, data, lang)
     except BookingError as error:
         return Outcome(error_text(error, lang))
@@ -61,6 +72,8 @@ def on_reservation(
     key = "checked_in" if verb == "check_in" else "cancelled"
     rooms, tz = desk.rooms(), desk.policy.tz
     text = t(key, lang, what=describe(done, rooms, tz, lang))
+    if data.get("view") == calendar_cards.VIEW:
+        return Outcome(text, calendar_cards.with_link(desk, actor, lang, text))
     if data.get("view") == "mine":
         return Outcome(text, cards.my_bookings_card(desk.upcoming(actor), rooms, tz, lang, text))
     return Outcome(text, cards.notice_card(text, lang))
@@ -71,5 +84,6 @@ def book(desk: Desk, actor: str, data: Mapping[str, Any], lang: str) -> Outcome:
     start, end = (datetime.fromisoformat(str(data[k])) for k in ("start", "end"))
     made = desk.book(actor, str(data["room"]), start, end, "", "teams")
     rooms, tz = desk.rooms(), desk.policy.tz
-    text = t("booked", lang, what=describe(made, rooms, tz, lang))
+    key = "requested" if made.status == PENDING else "booked"  # a room needing approval
+    text = t(key, lang, what=describe(made, rooms, tz, lang))
     return Outcome(text, cards.confirmation_card(text, made, rooms, tz, lang))

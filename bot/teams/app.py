@@ -19,7 +19,10 @@ from bot.teams.deps import TeamsDeps
 from bot.teams.turns import Turns, message_response
 
 log = logging.getLogger(__name__)
-VERBS = re.compile(r"^(cancel|check_in|release|book)$")
+VERBS = re.compile(
+    r"^(cancel|check_in|release|book|approve|reject|take_offer|join_waitlist|calendar_rotate"
+    r"|calendar_revoke)$"
+)
 
 
 def create_agent_app(deps: TeamsDeps, connections: Connections) -> AgentApplication[TurnState]:

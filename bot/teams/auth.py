@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import urllib.request
 from typing import Any
@@ -90,6 +91,17 @@ class Authenticator:
         except (PyJWTError, ValueError, KeyError, OSError) as error:
             log.warning("Teams request refused: %s", type(error).__name__)  # never the token
             return None
+
+
+def sign_in_problem(error: Exception) -> str:
+    """Why the bot got no outbound token, for the operator: Entra's AADSTS codes, never a secret."""
+    codes = sorted(set(re.findall(r"AADSTS\d+", str(error))))
+    if codes:
+        return (
+            f"Microsoft Entra ID refused the bot's credentials ({', '.join(codes)}); "
+            "check TEAMS_APP_ID, TEAMS_APP_PASSWORD (or the certificate) and TEAMS_TENANT_ID"
+        )
+    return f"no token from Microsoft Entra ID ({type(error).__name__})"
 
 
 def service_url_matches(claims: ClaimsIdentity, service_url: str | None) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,14 @@ MAX_ROWS = 20  # reservations or rooms per card
 MAX_CARD_BYTES = 24 * 1024  # Teams refuses messages over 28 KB; leave room for the activity
 MAX_TEXT = 2000
 MAX_ALTERNATIVES = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a button press shows: a refreshed card in place, or a refusal for the presser alone."""
+
+    text: str
+    card: Card | None = None
 
 
 def card(body: list[Element], lang: str) -> Card:
@@ -116,10 +125,17 @@ def reply_card(reply: Reply, tz: ZoneInfo) -> Card:
     shown = [*reply.reservations, *reply.listed]  # disjoint: the core leaves made ones out
     body += [reservation_item(r, rooms, tz, reply.lang, "reply") for r in shown[:MAX_ROWS]]
     offers = [a for a in reply.actions if a.kind in ("book", "confirm")][:MAX_ALTERNATIVES]
-    if offers:
-        actions = [alternative_button(a, rooms, tz, reply.lang) for a in offers]
+    actions = [alternative_button(a, rooms, tz, reply.lang) for a in offers]
+    actions += [waitlist_button(a, reply.lang) for a in reply.actions if a.kind == "waitlist"][:1]
+    if actions:
         body.append({"type": "ActionSet", "actions": actions})
     return card(body, reply.lang)
+
+
+def waitlist_button(action: Action, lang: str) -> Element:
+    """'Notify me if it frees up' for the taken slot: whoever presses joins its waitlist."""
+    data = {"room": action.room_id, "start": action.start, "end": action.end, "lang": lang}
+    return button(t("notify_me", lang), "join_waitlist", data)
 
 
 def alternative_button(
@@ -154,25 +170,33 @@ def my_bookings_card(
     tz: ZoneInfo,
     lang: str,
     notice: str = "",
+    extra: Sequence[Element] = (),
+    view: str = "mine",
 ) -> Card:
-    """mybookings: the upcoming reservations, each with Cancel (refreshed after each action)."""
+    """mybookings: the upcoming reservations, each with Cancel (refreshed after each action),
+    then any extra (a personal chat's calendar link)."""
     body = [text_block(notice, weight="Bolder")] if notice else []
     body.append(title_block(t("my_title", lang)))
-    body += [reservation_item(r, rooms, tz, lang, "mine") for r in mine[:MAX_ROWS]]
+    body += [reservation_item(r, rooms, tz, lang, view) for r in mine[:MAX_ROWS]]
     if not mine:
         body.append(text_block(t("none_upcoming", lang)))
     if len(mine) > MAX_ROWS:
         body.append(text_block(t("more_items", lang, n=len(mine) - MAX_ROWS), isSubtle=True))
-    return card(body, lang)
+    return card([*body, *extra], lang)
 
 
 def schedule_card(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> Card:
     """today: every room (or one) with its bookings and free gaps."""
+    return card(schedule_body(days, day, tz, lang), lang)
+
+
+def schedule_body(days: Sequence[RoomDay], day: date, tz: ZoneInfo, lang: str) -> list[Element]:
+    """A day's heading and one row per room (the schedule and the digest)."""
     body = [title_block(t("schedule_title", lang, day=day_text(day, lang)))]
     body += [room_day(d, tz, lang) for d in days[:MAX_ROWS]]
     if len(days) > MAX_ROWS:
         body.append(text_block(t("more_rooms", lang, n=len(days) - MAX_ROWS), isSubtle=True))
-    return card(body, lang)
+    return body
 
 
 def room_day(d: RoomDay, tz: ZoneInfo, lang: str) -> Element:

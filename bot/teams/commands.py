@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from booking.errors import BookingError
+from booking.model import PENDING
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
-from bot.teams import cards
+from bot.teams import calendar_cards, cards
 
 NAMES = ("today", "mybookings", "rooms", "book")
 
@@ -41,11 +42,13 @@ def error_text(error: BookingError, lang: str) -> str:
     return error.message if lang == "en" else error.message_ja
 
 
-def run(desk: Desk, command: Command, actor: str, lang: str) -> Rendered:
-    """Run one command for the verified actor."""
+def run(desk: Desk, command: Command, actor: str, lang: str, personal: bool = False) -> Rendered:
+    """Run one command for the verified actor (a personal chat also shows the calendar link)."""
     if command.name == "today":
         return today(desk, command.rest, lang)
     if command.name == "mybookings":
+        if personal:
+            return Rendered(t("my_title", lang), calendar_cards.with_link(desk, actor, lang))
         card = cards.my_bookings_card(desk.upcoming(actor), desk.rooms(), desk.policy.tz, lang)
         return Rendered(t("my_title", lang), card)
     if command.name == "rooms":
@@ -75,5 +78,6 @@ def book(desk: Desk, text: str, actor: str, lang: str) -> Rendered:
     except BookingError as error:
         return Rendered(error_text(error, lang), cards.notice_card(error_text(error, lang), lang))
     rooms = desk.rooms()
-    message = t("booked", lang, what=describe(made, rooms, desk.policy.tz, lang))
+    key = "requested" if made.status == PENDING else "booked"  # a room needing approval
+    message = t(key, lang, what=describe(made, rooms, desk.policy.tz, lang))
     return Rendered(message, cards.confirmation_card(message, made, rooms, desk.policy.tz, lang))

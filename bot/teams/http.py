@@ -1,7 +1,8 @@
 """The aiohttp app: POST /api/messages (Bot Framework activities) and GET /health/live.
 
 Each request is authenticated before the SDK's adapter sees it; a malformed activity gets a 400
-naming the field; the adapter's own error reply (which would show the exception) is replaced.
+naming the field; the adapter's own error reply (which would show the exception) is replaced;
+when Entra refuses (or cannot be reached for) the bot's outbound token, the answer is a 503.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
 from microsoft_agents.hosting.core import AgentApplication, Connections, TurnContext, TurnState
 
 from bot.teams.app import create_agent_app
-from bot.teams.auth import Authenticator, service_url_matches
+from bot.teams.auth import Authenticator, service_url_matches, sign_in_problem
 from bot.teams.deps import TeamsDeps
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,11 @@ def create_web_app(
         with warnings.catch_warnings():  # the SDK's adapter reads this plain string key
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             request["claims_identity"] = claims
-        answer = await start_agent_process(request, agent, adapter)
+        try:
+            answer = await start_agent_process(request, agent, adapter)
+        except (ValueError, OSError) as error:  # before the turn: no outbound token from Entra
+            log.error("Teams activity not answered: %s", sign_in_problem(error))
+            return refuse(503, "the bot could not sign in to the Bot Framework")
         return answer if answer is not None else web.Response(status=202)
 
     async def live(_request: web.Request) -> web.Response:

@@ -1,120 +1,44 @@
-"""Reminders and no-show notices for Teams owners, sent proactively through the connector.
+"""Reminders, no-show notices and the rules' notices for Teams users, sent through the connector.
 
-A user is reached in their personal chat with the bot when one is known; otherwise a personal
-chat is created (POST /v3/conversations) from a conversation they used, and remembered.
+Approvers get a card with Approve / Reject, whose place is kept ('<conversation>|<activity id>')
+so that once someone decides it is updated in place to say who; waiters get a card with Book it.
+Each card is written in the recipient's Teams language when known (else DEFAULT_LANGUAGE).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import aiohttp
-from microsoft_agents.activity import (
-    Activity,
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
-from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import ClaimsIdentity, Connections, TurnContext
-from microsoft_agents.hosting.core.connector import ConnectorClientBase
+from microsoft_agents.activity import Activity
 
 from booking import rules
-from booking.clock import local
-from booking.identity import local_id
 from booking.model import Reservation
 from booking.rules import Notice
 from bot.conversation.desk import Desk
 from bot.conversation.formats import describe
 from bot.conversation.i18n import t
-from bot.teams import cards
+from bot.teams import cards, notice_cards
 from bot.teams.deps import References
+from bot.teams.proactive import Landed, ProactiveSender, parse_ref, personal_reference
 from bot.teams.turns import card_message
 
 log = logging.getLogger(__name__)
 Outcome = Literal["sent", "retry", "refused", "skipped"]
-SEND_TIMEOUT_S = 20
-BOT_FRAMEWORK_SCOPE = "https://api.botframework.com"
+T = TypeVar("T")
 
 
-class ProactiveSender:
-    """Writes into a stored conversation outside any turn (one event loop per send)."""
-
-    def __init__(self, connections: Connections, app_id: str | None):
-        self.adapter = CloudAdapter(connection_manager=connections)
-        self.adapter.on_turn_error = None  # failures reach the caller, which decides on retries
-        self.app_id = app_id
-
-    def deliver(self, personal: bool, reference: dict[str, Any], activity: Activity) -> str:
-        """Send; returns the conversation id it went to (raises on failure)."""
-
-        def run() -> str:
-            sending = self._deliver(personal, reference, activity)
-            return asyncio.run(asyncio.wait_for(sending, SEND_TIMEOUT_S))
-
-        if not _loop_running():
-            return run()
-        with ThreadPoolExecutor(max_workers=1) as pool:  # never inside another event loop
-            return pool.submit(run).result()
-
-    async def _deliver(self, personal: bool, reference: dict[str, Any], activity: Activity) -> str:
-        ref = ConversationReference.model_validate(reference)
-        sent: list[str] = []
-
-        async def send(context: TurnContext) -> None:
-            connector = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
-            if connector is None:
-                raise RuntimeError("the adapter gave no connector client")
-            target = ref.model_copy(update={"activity_id": None})
-            if not personal:
-                chat = await self._open_personal(connector, ref)
-                account = ConversationAccount(
-                    id=chat, conversation_type="personal", tenant_id=ref.conversation.tenant_id
-                )
-                target = target.model_copy(update={"conversation": account})
-            activity.apply_conversation_reference(target)  # from the bot, to the user
-            await connector.conversations.send_to_conversation(target.conversation.id, activity)
-            sent.append(target.conversation.id)
-
-        continuation = ref.get_continuation_activity()
-        if self.app_id:
-            await self.adapter.continue_conversation(self.app_id, continuation, send)
-        else:  # anonymous development: the connector is called without a token
-            await self.adapter.continue_conversation_with_claims(
-                ClaimsIdentity(), continuation, send, BOT_FRAMEWORK_SCOPE
-            )
-        return sent[0]
-
-    async def _open_personal(
-        self, connector: ConnectorClientBase, ref: ConversationReference
-    ) -> str:
-        """Create (or get back) the 1:1 chat between the bot and the user."""
-        tenant = ref.conversation.tenant_id or ""
-        user = ChannelAccount(id=ref.user.id if ref.user else "")
-        params = ConversationParameters(
-            is_group=False, bot=ref.agent, members=[user], tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}},
-        )  # fmt: skip
-        created = await connector.conversations.create_conversation(params)
-        return str(created.id)
-
-
-def personal_reference(reference: dict[str, Any], conversation_id: str) -> dict[str, Any]:
-    """A stored reference moved to the personal chat it led to."""
-    conversation = dict(reference.get("conversation") or {})
-    conversation.update(id=conversation_id, conversationType="personal", isGroup=False)
-    return {
-        k: v for k, v in {**reference, "conversation": conversation}.items() if k != "activityId"
-    }
+def language_of(reference: dict[str, Any], default: str) -> str:
+    """The language of the user's Teams client, from the stored reference's locale."""
+    locale = str(reference.get("locale") or "").lower()
+    return "en" if locale.startswith("en") else "ja" if locale.startswith("ja") else default
 
 
 class TeamsNotifier:
-    """Tells Teams owners about their bookings: reminders and no-show releases."""
+    """Tells Teams users about bookings: reminders, releases, approvals and offers."""
 
     def __init__(self, sender: ProactiveSender, references: References, desk: Desk, lang: str):
         self.sender, self.references, self.desk, self.lang = sender, references, desk, lang
@@ -122,70 +46,86 @@ class TeamsNotifier:
     def remind(self, r: Reservation) -> Outcome:
         """Post the reminder card: 'sent', 'retry' (temporary failure) or 'refused'."""
         rooms, tz = self.desk.rooms(), self.desk.policy.tz
-        text = t("reminder", self.lang, what=describe(r, rooms, tz, self.lang))
-        return self._send(r, card_message(text, cards.reminder_card(r, rooms, tz, self.lang)))
+
+        def message(lang: str) -> Activity:
+            text = t("reminder", lang, what=describe(r, rooms, tz, lang))
+            return card_message(text, cards.reminder_card(r, rooms, tz, lang))
+
+        return self._post(r.owner_id, r, message)[0]
 
     def released(self, r: Reservation, minutes: int) -> None:
         """Tell the owner their no-show booking was released (a failure is logged)."""
-        what = describe(r, self.desk.rooms(), self.desk.policy.tz, self.lang)
-        text = t("no_show", self.lang, minutes=minutes, what=what)
-        self._send(r, card_message(text, cards.notice_card(text, self.lang)))
+        rooms, tz = self.desk.rooms(), self.desk.policy.tz
+
+        def message(lang: str) -> Activity:
+            what = describe(r, rooms, tz, lang)
+            text = t("no_show", lang, minutes=minutes, what=what)
+            return card_message(text, cards.notice_card(text, lang))
+
+        self._post(r.owner_id, r, message)
 
     def notify(self, notice: Notice, r: Reservation) -> tuple[Outcome, str]:
-        """Approval requests, decisions and offers, as text (their buttons are Slack's so far)."""
-        text = notice_text(notice, r, self.desk, self.lang)
-        activity = card_message(text, cards.notice_card(text, self.lang))
-        return self._send(r, activity, notice.recipient), ""
+        """An approval request (kept to update), its settled form, an outcome, or an offer."""
+        if notice.kind == rules.DECIDED:
+            return self._update(notice, r), notice.ref
+        outcome, landed = self._post(notice.recipient, r, lambda lang: self.card(notice, r, lang))
+        return outcome, landed.ref if landed is not None else ""
 
-    def _send(self, r: Reservation, activity: Activity, recipient: str = "") -> Outcome:
-        """Write to the recipient's stored conversation (the owner's by default)."""
-        to = recipient or r.owner_id
+    def card(self, notice: Notice, r: Reservation, lang: str) -> Activity:
+        """The message of one notice, in the recipient's language."""
+        rooms, tz = self.desk.rooms(), self.desk.policy.tz
+        if notice.kind == rules.REQUEST:
+            who = self.desk.name_of(r.owner_id)
+            card = notice_cards.approval_request_card(r, who, rooms, tz, lang)
+            what = describe(r, rooms, tz, lang)
+            return card_message(t("approval_request", lang, who=who, what=what), card)
+        if notice.kind == rules.OFFER:
+            until = datetime.fromisoformat(notice.data.get("hold_until") or r.start.isoformat())
+            card = notice_cards.offer_card(r, until, rooms, tz, lang)
+            return card_message(notice_cards.offer_text(r, until, rooms, tz, lang), card)
+        who = self.desk.name_of(notice.decided_by) if notice.decided_by else ""
+        text = (notice_cards.decided_text if notice.kind == rules.DECIDED else
+                notice_cards.result_text)(r, notice.outcome_told, who, rooms, tz, lang)  # fmt: skip
+        return card_message(text, cards.notice_card(text, lang))
+
+    def _post(
+        self, to: str, r: Reservation, message: Callable[[str], Activity]
+    ) -> tuple[Outcome, Landed | None]:
+        """Write to the person's stored conversation (a personal chat, opened if need be)."""
         found = self.references.find(to)
         if found is None:
-            log.warning("no Teams conversation known for the owner of #%s; not sent", r.id)
-            return "refused"
+            log.warning("no Teams conversation known for a recipient about #%s; not sent", r.id)
+            return "refused", None
         personal, reference = found
-        try:
-            conversation = self.sender.deliver(personal, reference, activity)
-        except aiohttp.ClientResponseError as error:
-            if error.status == 429 or error.status >= 500:
-                log.warning("Teams message for #%s not sent (%s); retried", r.id, error.status)
-                return "retry"
-            log.warning("Teams message for #%s refused (%s); not retried", r.id, error.status)
-            return "refused"
-        except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
-            log.warning("Teams message for #%s not sent (%s); retried", r.id, type(error).__name__)
-            return "retry"
-        if not personal:
+        activity = message(language_of(reference, self.lang))
+        outcome, landed = attempt(r, lambda: self.sender.deliver(reference, activity, not personal))
+        if landed is not None and not personal:
             self.references.remember(
-                to, conversation, True, personal_reference(reference, conversation)
+                to, landed.conversation, True, personal_reference(reference, landed.conversation)
             )
-        return "sent"
+        return outcome, landed
+
+    def _update(self, notice: Notice, r: Reservation) -> Outcome:
+        """Rewrite an approver's request in place to say who decided."""
+        landed, found = parse_ref(notice.ref), self.references.find(notice.recipient)
+        if landed is None or found is None:
+            log.warning("approval request for #%s cannot be found to update; not sent", r.id)
+            return "refused"
+        reference = found[1]
+        activity = self.card(notice, r, language_of(reference, self.lang))
+        return attempt(r, lambda: self.sender.update(reference, landed, activity))[0]
 
 
-def notice_text(notice: Notice, r: Reservation, desk: Desk, lang: str) -> str:
-    """What a notice says: who asks for what, who decided, the outcome, or the offer."""
-    tz = desk.policy.tz
-    what = describe(r, desk.rooms(), tz, lang)
-    by = local_id(notice.decided_by) if notice.decided_by else ""
-    if notice.kind == rules.REQUEST:
-        return t("approval_request", lang, who=local_id(r.owner_id), what=what)
-    if notice.kind == rules.OFFER:
-        until = datetime.fromisoformat(notice.data.get("hold_until") or r.start.isoformat())
-        return t("offer", lang, what=what, until=f"{local(until, tz):%H:%M}")
-    outcome = notice.outcome_told
-    keys = DECIDED if notice.kind == rules.DECIDED else RESULTS
-    return t(keys.get(outcome, "your_expired"), lang, who=by, what=what)
-
-
-DECIDED = {"approved": "approved_by", "rejected": "rejected_by", "expired": "expired_unanswered"}
-RESULTS = {"approved": "your_approved", "rejected": "your_rejected", "expired": "your_expired"}
-
-
-def _loop_running() -> bool:
-    """True when this thread already runs an event loop (asyncio.run would refuse)."""
+def attempt(r: Reservation, send: Callable[[], T]) -> tuple[Outcome, T | None]:
+    """Run one connector call: 'sent' with its result, 'retry' (temporary) or 'refused'."""
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+        return "sent", send()
+    except aiohttp.ClientResponseError as error:
+        if error.status == 429 or error.status >= 500:
+            log.warning("Teams message for #%s not sent (%s); retried", r.id, error.status)
+            return "retry", None
+        log.warning("Teams message for #%s refused (%s); not retried", r.id, error.status)
+        return "refused", None
+    except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as error:
+        log.warning("Teams message for #%s not sent (%s); retried", r.id, type(error).__name__)
+        return "retry", None

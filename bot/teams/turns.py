@@ -79,7 +79,12 @@ class Turns:
         lang = caller.language(command.rest if command else text, self.d.default_language)
         await context.send_activity(Activity(type=ActivityTypes.typing))
         if command is not None:
-            shown = await asyncio.to_thread(commands.run, self.d.desk, command, caller.actor, lang)
+            personal = (
+                getattr(context.activity.conversation, "conversation_type", None) == "personal"
+            )
+            shown = await asyncio.to_thread(
+                commands.run, self.d.desk, command, caller.actor, lang, personal
+            )
             await context.send_activity(card_message(shown.summary, shown.card))
             return
         await self.converse(context, caller, text or "help", lang)
@@ -112,8 +117,9 @@ class Turns:
         if caller is None or not isinstance(data, dict):
             return message_response(t("error", lang))
         await remember(self.d, context, caller)
+        names = self.d.desk.name_of
         done = await asyncio.to_thread(
-            actions.act, self.d.desk, caller.actor, verb, data, self.d.default_language
+            actions.act, self.d.desk, caller.actor, verb, data, self.d.default_language, names
         )
         if done.card is None:
             return message_response(done.text)

@@ -93,6 +93,7 @@ class User:
     conversation: str = ""
     kind: str = "personal"
     locale: str = "ja-JP"
+    name: str = "User"  # the display name Teams sends
 
     @property
     def conversation_id(self) -> str:
@@ -104,7 +105,7 @@ class User:
         return {
             "type": kind, "id": f"act-{next(_ids)}", "channelId": "msteams",
             "serviceUrl": self.service_url, "locale": self.locale,
-            "from": {"id": f"29:{self.aad}", "name": "User", "aadObjectId": self.aad},
+            "from": {"id": f"29:{self.aad}", "name": self.name, "aadObjectId": self.aad},
             "recipient": BOT,
             "conversation": {"id": self.conversation_id, "conversationType": self.kind,
                              "tenantId": self.tenant, "isGroup": self.kind != "personal"},

@@ -7,6 +7,7 @@ connector talks to it), on real PostgreSQL and Redis; the offline assistant answ
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -172,7 +173,44 @@ def test_commands_mirror_the_slash_commands(teams: Teams) -> None:
     assert "会議室一覧" in card_text(cards[1])
     assert "今後の予約はありません" in card_text(cards[2])
     assert "予約しました" in card_text(cards[3])
-    assert [a["verb"] for a in executes(cards[4])] == ["cancel"]  # the booking just made
+    verbs = [a["verb"] for a in executes(cards[4])]  # the booking just made, the calendar link
+    assert verbs == ["cancel", "calendar_rotate", "calendar_revoke"]
+
+
+def feed_token(card: dict[str, object]) -> str:
+    """The token of the calendar-feed link a card shows."""
+    found = re.search(r"/ical/users/([A-Za-z0-9_-]+)\.ics", card_text(card))
+    assert found is not None, card_text(card)
+    return found.group(1)
+
+
+def test_the_calendar_link_is_shown_renewed_and_turned_off_in_a_personal_chat(
+    teams: Teams,
+) -> None:
+    ivy, other = teams.user("aad-ivy"), teams.user("aad-ivo")
+    actor, feeds = identity("teams", f"{TENANT}:aad-ivy"), teams.container.feeds
+    assert teams.send(ivy.message("mybookings")) == 202
+    (shown,) = teams.fake.messages(ivy.conversation_id)
+    first = feed_token(shown.cards[0])
+    assert feeds.owner(first) == actor
+    data = {"owner": actor, "lang": "ja"}
+    refused = post(teams.served.url, other.press("calendar_rotate", data)).json()
+    assert refused["type"] == "application/vnd.microsoft.activity.message"
+    assert "他の人のもの" in refused["value"] and feeds.owner(first) == actor
+    renewed = post(teams.served.url, ivy.press("calendar_rotate", data)).json()["value"]
+    second = feed_token(renewed)
+    assert second != first and feeds.owner(first) is None and feeds.owner(second) == actor
+    off = post(teams.served.url, ivy.press("calendar_revoke", data)).json()["value"]
+    assert "無効にしました" in card_text(off) and feeds.owner(second) is None
+    assert [a["verb"] for a in executes(off)] == ["calendar_rotate"]  # turn it on again
+
+
+def test_the_calendar_link_never_shows_in_a_channel(teams: Teams) -> None:
+    jun = teams.user("aad-jun", conversation="19:general@thread.tacv2", kind="channel")
+    assert teams.send(jun.message("mybookings", mention=True)) == 202
+    (shown,) = teams.fake.messages(jun.conversation_id)
+    assert "/ical/" not in card_text(shown.cards[0])
+    assert all(not a["verb"].startswith("calendar") for a in executes(shown.cards[0]))
 
 
 def test_book_without_enough_says_what_is_missing_politely(teams: Teams) -> None:

@@ -2,10 +2,10 @@
 
 The SDK's validator always fetches keys from Microsoft's fixed URLs; the bot's
 TEAMS_OPENID_METADATA replaces only where the keys come from (real HTTP, real PyJWKClient), so
-signature, expiry, audience and issuer are checked by the SDK itself. Outbound, MSAL cannot be
-pointed at a local server (it insists on an https authority validated against Microsoft's
-instance discovery), so the bot's outbound token comes from a fixed provider here, and the fake
-connector refuses any other.
+signature, expiry, audience and issuer are checked by the SDK itself. These cases are about the
+inbound check, so the bot's outbound token comes from a fixed provider here (the fake connector
+refuses any other); test_teams_msal.py runs the real outbound path, the SDK's MSAL client getting
+the token from a fake Entra ID at https://login.microsoftonline.com through a local proxy.
 """
 
 from __future__ import annotations

@@ -73,12 +73,16 @@ class FakeServer(Generic[R]):
     def start(self) -> Self:
         """Listen on a free port in a daemon thread."""
         handler = type("Handler", (self.handler_class,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = self._listen(handler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name=self.thread_name, daemon=True
         )
         self._thread.start()
         return self
+
+    def _listen(self, handler: type[JsonHandler]) -> ThreadingHTTPServer:
+        """The listening server (plain HTTP; a fake may serve TLS instead)."""
+        return ThreadingHTTPServer(("127.0.0.1", 0), handler)
 
     def stop(self) -> None:
         """Stop listening (idempotent)."""

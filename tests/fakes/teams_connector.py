@@ -2,8 +2,10 @@
 
 It answers `POST /v3/conversations/{id}/activities[/{replyToId}]`, `PUT …/activities/{id}` and
 `POST /v3/conversations`, records each request as a `Sent`, and refuses: a wrong or missing
-bearer token (401), an unknown conversation or activity (404), an invalid Adaptive Card or
-activity (400, see tests.fakes.adaptive) and a message over 28 KB (413).
+bearer token (401: not its fixed `token`, or one its `accepts` check turns down, as the real
+connector checks an Entra token's signature, audience and app id), an unknown conversation or
+activity (404), an invalid Adaptive Card or activity (400, see tests.fakes.adaptive) and a
+message over 28 KB (413).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -72,14 +75,16 @@ class _Handler(JsonHandler):
 
 
 class FakeConnector(FakeServer[Sent]):
-    """A Bot Framework connector on 127.0.0.1; `token=None` expects anonymous calls (no header)."""
+    """A Bot Framework connector on 127.0.0.1: a fixed `token`, an `accepts` check, or anonymous."""
 
     server_name = "FakeConnector"
     thread_name = "fake-connector"
     handler_class = _Handler
 
-    def __init__(self, token: str | None = None) -> None:
-        self.token = token
+    def __init__(
+        self, token: str | None = None, accepts: Callable[[str], bool] | None = None
+    ) -> None:
+        self.token, self.accepts = token, accepts
         self._ids = itertools.count(1)
         super().__init__()
         self.reset()
@@ -146,9 +151,8 @@ class FakeConnector(FakeServer[Sent]):
     ) -> tuple[int, dict[str, Any]]:
         if self.failures:
             return self.failures.pop(0), error("ServiceError", "scripted failure")
-        expected = f"Bearer {self.token}" if self.token else None
         given = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-        if given != expected:
+        if not self._authorized(given):
             return 401, error("Unauthorized", "missing or wrong bearer token")
         if method == "POST" and path == "/v3/conversations":
             return self._create(body)
@@ -156,6 +160,12 @@ class FakeConnector(FakeServer[Sent]):
         if match is None or method not in ("POST", "PUT"):
             return 404, error("NotFound", f"no route for {method} {path}")
         return self._activity(method, match["conversation"], match["activity"], body)
+
+    def _authorized(self, given: str | None) -> bool:
+        if self.accepts is not None:
+            scheme, _, token = (given or "").partition(" ")
+            return scheme == "Bearer" and bool(token) and self.accepts(token)
+        return given == (f"Bearer {self.token}" if self.token else None)
 
     def _activity(
         self, method: str, conversation: str, activity_id: str | None, body: Any

@@ -141,3 +141,45 @@ def test_a_pending_booking_shows_as_pending(client: FlaskClient) -> None:
     assert [r["status"] for r in listed] == ["pending"]
     clash = client.post("/api/reservations", json={**SLOT, "room-id": "5", "owner": "bob"})
     assert clash.status_code == 409  # a pending booking holds its slot
+
+
+def test_an_approver_decides_through_the_api_and_the_first_decision_wins(
+    client: FlaskClient,
+) -> None:
+    made = body_of(client.post("/api/reservations", json={**SLOT, "room-id": "5"}))
+    path = f"/api/reservations/{made['id']}/decision"
+    refused = client.post(path, json={"decision": "approve"}, headers={"X-Acting-User": "bob"})
+    assert refused.status_code == 403 and body_of(refused)["error"]["code"] == "not_approver"
+    boss = {"X-Acting-User": "slack:UBOSS"}
+    approved = client.post(path, json={"decision": "approve"}, headers=boss)
+    assert approved.status_code == 200, approved.json
+    assert (
+        body_of(approved)["status"] == "active" and body_of(approved)["decided-by"] == "slack:UBOSS"
+    )
+    again = client.post(path, json={"decision": "reject"}, headers=boss)
+    assert again.status_code == 409
+    listed = body_of(client.get("/api/reservations?date=2025-09-29"))["reservations"]
+    assert [r["status"] for r in listed] == ["active"]
+
+
+@pytest.mark.parametrize("body", [None, {}, {"decision": "yes"}, {"decision": ["approve"]}, []])
+def test_a_decision_must_be_approve_or_reject(client: FlaskClient, body: Any) -> None:
+    made = body_of(client.post("/api/reservations", json={**SLOT, "room-id": "5"}))
+    reply = client.post(f"/api/reservations/{made['id']}/decision", json=body,
+                        headers={"X-Acting-User": "slack:UBOSS"})  # fmt: skip
+    assert reply.status_code == 400 and body_of(reply)["error"]["field"] == "decision"
+
+
+def test_deciding_an_unknown_booking_is_404(client: FlaskClient) -> None:
+    for rid in (999, 2**70):
+        reply = client.post(f"/api/reservations/{rid}/decision", json={"decision": "approve"},
+                            headers={"X-Acting-User": "slack:UBOSS"})  # fmt: skip
+        assert reply.status_code == 404 and body_of(reply)["error"]["field"] == "id"
+
+
+def test_nobody_waits_for_their_own_slot(client: FlaskClient) -> None:
+    assert client.post("/api/reservations", json={**SLOT, "owner": "ann"}).status_code == 201
+    mine = client.post("/api/waitlist", json={**SLOT, "owner": "ann"})
+    assert mine.status_code == 409 and body_of(mine)["error"]["code"] == "slot_yours"
+    assert body_of(mine)["error"]["field"] == "start-time"
+    assert client.post("/api/waitlist", json={**SLOT, "owner": "bob"}).status_code == 201

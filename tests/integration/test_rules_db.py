@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.pool import NullPool
 
-from booking import approvals, rules, series, services, waitlist
+from booking import approvals, notices, rules, series, services, waitlist
 from booking.clock import JST
 from booking.errors import AlreadyDecided, SlotTaken
 from booking.model import Reservation, TimeSlot
@@ -247,3 +247,24 @@ def test_a_series_on_the_database(db: Engine) -> None:
     assert len(done) == 2
     rows = select(func.count()).where(ReservationRow.series_id == sid, ReservationRow.active)
     assert count(db, rows) == 0
+
+
+def test_old_delivered_notices_are_forgotten_but_not_those_of_pending_bookings(db: Engine) -> None:
+    decided = book(db, room="5", start=10)
+    waiting = book(db, room="5", start=14)
+    assert decided.id is not None and waiting.id is not None
+    approvals.decide(uow_of(db)(), reservation_id=decided.id, approver=BOSS, approve=True, now=NOW)
+    send = lambda notice, r: ("sent", "C1|1.0")  # noqa: E731
+    while notices.deliver_next(uow_of(db)(), now=NOW, send=send) is not None:
+        pass
+    everything = select(func.count()).select_from(NoticeRow)
+    before = count(db, everything)  # requests to both approvers for both, the outcome, the update
+    assert before == 6
+    assert notices.prune(uow_of(db)(), NOW + timedelta(days=29)) == 0
+    assert notices.prune(uow_of(db)(), NOW + timedelta(days=31)) == 4
+    assert notices.prune(uow_of(db)(), NOW + timedelta(days=31, hours=1)) == 0  # once a day
+    left = select(NoticeRow.reservation_id).distinct()
+    with db.connect() as connection:
+        assert list(connection.scalars(left)) == [waiting.id]  # still pending: kept
+    queued = RuleJobs(uow_of(db), {}, DAY, HOLD)
+    assert "notices_prune" in dict(queued.table())

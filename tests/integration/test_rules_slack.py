@@ -212,3 +212,20 @@ def test_a_series_cancelled_while_a_reminder_for_one_of_its_dates_is_sent(
         ("cancelled", False),
     ]
     assert c.jobs().send_due_reminders(jst(13, 55)) == 0
+
+
+def test_a_teams_requester_is_named_by_their_teams_name_in_slack(
+    make: Callable[..., Container], slack: FakeSlack
+) -> None:
+    c = make()
+    teams_user = "teams:tenant-1:aad-hanako"
+    c.teams_references.remember(teams_user, "a:chat-hanako", True,
+                                {"user": {"id": "29:aad-hanako", "name": "山田 花子"}})  # fmt: skip
+    book(c, "5", teams_user, jst(15))
+    tick(c, BEFORE)
+    asked = posts(slack, "UBOSS")[0].args["text"]
+    assert "山田 花子" in asked and "aad-hanako" not in asked
+    stranger = "teams:tenant-1:aad-unknown"  # never talked to the bot: their id, as before
+    book(c, "5", stranger, jst(16))
+    tick(c, BEFORE)
+    assert "aad-unknown" in posts(slack, "UBOSS")[-1].args["text"]

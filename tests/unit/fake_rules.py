@@ -88,6 +88,17 @@ class FakeNoticeRepository:
 
     def __init__(self) -> None:
         self.rows: dict[int, Notice] = {}
+        self.reservations: dict[int, Reservation] = {}
+
+    def prune(self, before: datetime) -> int:
+        pending = {i for i, r in self.reservations.items() if r.status == "pending"}
+        gone = [
+            i for i, n in self.rows.items()
+            if n.sent_at is not None and n.sent_at < before and n.reservation_id not in pending
+        ]  # fmt: skip
+        for i in gone:
+            del self.rows[i]
+        return len(gone)
 
     def add(self, notice: Notice) -> None:
         nid = len(self.rows) + 1

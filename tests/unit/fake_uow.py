@@ -127,7 +127,7 @@ class FakeReservationRepository:
         shown = [
             r for r in self.rows.values()
             if r.start >= since
-            and (r.active or (r.cancelled_at is not None and r.cancelled_at >= cancelled_since))
+            and (r.holds_slot or (r.cancelled_at is not None and r.cancelled_at >= cancelled_since))
             and room_id in (None, r.room_id) and owner_id in (None, r.owner_id)
         ]  # fmt: skip
         return [replace(r) for r in sorted(shown, key=lambda r: (r.start, r.id or 0))]
@@ -144,7 +144,11 @@ class FakeReservationRepository:
         changes = [r.updated_at or r.created_at for r in rows if r.updated_at or r.created_at]
         last = max((r.id or 0 for r in rows), default=None)
         revision = sum(r.sequence for r in rows)
-        return f"{len(rows)}:{last}:{max(changes, default=None)}:{revision}"
+        ids = {r.series_id for r in rows if r.series_id is not None}
+        dates = [r for r in self.rows.values() if r.series_id in ids]
+        stamps = [r.updated_at or r.created_at for r in dates if r.updated_at or r.created_at]
+        series = f"{len(dates)}:{sum(r.sequence for r in dates)}:{max(stamps, default=None)}"
+        return f"{len(rows)}:{last}:{max(changes, default=None)}:{revision}:{series}"
 
     def _refuse_overlap(self, reservation: Reservation) -> None:
         """Raise SlotTaken as the exclusion constraint / trigger would."""
@@ -326,6 +330,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.series = self.fake_series = FakeSeriesRepository(rows)
         self.waitlist = self.fake_waitlist = FakeWaitlistRepository()
         self.notices = self.fake_notices = FakeNoticeRepository()
+        self.fake_notices.reservations = rows
         self.approvals = self.fake_approvals = FakeApprovalRepository(rows)
         self.committed = False
         self.commits = 0
@@ -357,6 +362,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         reservations = dict(saved["reservations"])
         self.fake_reservations.rows = reservations
         self.fake_series.reservations = self.fake_approvals.reservations = reservations
+        self.fake_notices.reservations = reservations
         self.fake_job_runs.runs = set(saved["runs"])
         self.fake_outbox.rows, self.fake_links.links = dict(saved["outbox"]), dict(saved["links"])
         self.fake_links.cursors = dict(saved["cursors"])

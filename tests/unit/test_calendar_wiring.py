@@ -34,3 +34,16 @@ def test_calendar_jobs_run_with_caldav_alone_and_next_to_slacks(tmp_path: Path) 
     container = build(Settings(database_url=db))
     assert not has_jobs(container) and container.calendars is None
     container.engine.dispose()
+
+
+def test_teams_alone_gets_the_booking_jobs_without_slacks_lost_replies(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 't.db'}"
+    teams = Settings(database_url=db, flask_env="development", teams_allow_anonymous=True)
+    jobs = names(teams)
+    assert {"reminders", "digest", "notices", "waitlist"} <= set(jobs)
+    assert "lost_replies" not in jobs and "lost_replies" in names(
+        Settings(database_url=db, slack_bot_token="xoxb-1")
+    )
+    container = build(teams)
+    assert has_jobs(container)
+    container.engine.dispose()

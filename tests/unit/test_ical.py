@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import icalendar
+import pytest
 import recurring_ical_events
 
-from booking.calendar import event_for
+from booking.calendar import event_for, series_events
 from booking.clock import JST
 from booking.model import Reservation, Room, TimeSlot
+from booking.rules import Repeat, Series
 from bot.calendar import foreign, ical
 
 ROOM = Room("1", "会議室A", 4, floor="3F", name_en="Room A")
@@ -95,6 +97,34 @@ ATTENDEE;CN=Taro:mailto:taro@example.com\r
 END:VEVENT\r
 END:VCALENDAR\r
 """
+
+
+@pytest.mark.parametrize(
+    ("repeat", "weekdays_only", "first_day"),
+    [("daily", True, 11), ("daily", True, 12), ("daily", False, 11), ("weekly", False, 8)],
+)
+def test_a_series_rule_expands_to_exactly_the_planned_dates(
+    repeat: Repeat, weekdays_only: bool, first_day: int
+) -> None:
+    """RRULE (BYDAY for weekdays only) and EXDATE give back the dates the series holds."""
+    start = datetime(2030, 1, first_day, 10, 0, tzinfo=JST)  # the 11th is a Friday
+    plan = Series("1", "slack:U1", TimeSlot(start, start + timedelta(hours=1)), repeat, 9,
+                  "定例", weekdays_only, id=3)  # fmt: skip
+    slots = plan.slots(JST)
+    dates = [
+        Reservation("1", "slack:U1", slot, "定例", id=10 + n, series_id=3, occurrence=n)
+        for n, slot in enumerate(slots)
+        if n != 4  # the fifth date clashed: never booked
+    ]
+    text = ical.calendar(series_events(plan, dates, dates, {"1": ROOM}, JST), JST)
+    cal = icalendar.Calendar.from_ical(text)
+    found = recurring_ical_events.of(cal).between(
+        start - timedelta(days=1), start + timedelta(days=80)
+    )
+    assert sorted(e["DTSTART"].dt for e in found) == [
+        s.start for n, s in enumerate(slots) if n != 4
+    ]
+    assert len(cal.walk("VEVENT")) == 1  # no override: every held date is what the rule says
 
 
 def test_an_outlook_event_is_read_with_its_organizer_and_times() -> None:

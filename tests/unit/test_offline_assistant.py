@@ -522,3 +522,66 @@ def test_the_party_size_said_is_kept_with_the_booking(text: str, party: int | No
     desk = Desk()
     desk.say(text)
     assert [(r.room_id, r.party_size) for r in desk.rows] == [("2", party)]
+
+
+# ---- "notify me if it frees up", in words ------------------------------------------------------
+
+MONDAY = day("2025-09-29")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("月曜14時から15時、会議室Aが空いたら知らせて", "ja"),
+        ("会議室Aの月曜14時〜15時、キャンセル待ちしたい", "ja"),
+        ("Notify me if Room A frees up on Monday 2-3pm", "en"),
+        ("Put me on the waitlist for room A Monday 14:00-15:00", "en"),
+    ],
+)
+def test_a_taken_slot_can_be_waited_for_in_words(text: str, lang: str) -> None:
+    desk = Desk(held("1", MONDAY, time(14), time(15)))
+    reply = desk.say(text)
+    [entry] = desk.uow.fake_waitlist.rows.values()
+    assert (entry.room_id, entry.owner_id) == ("1", ME)
+    assert entry.slot == TimeSlot(at(MONDAY, time(14)), at(MONDAY, time(15))).in_utc()
+    expected = "キャンセル待ちに登録しました" if lang == "ja" else "You are on the waitlist"
+    assert expected in reply.text and language(reply.text) == lang
+    assert len(desk.rows) == 1  # nothing booked
+
+
+def test_notify_me_after_a_clash_waits_for_the_slot_asked_for() -> None:
+    desk = Desk(held("1", MONDAY, time(14), time(15)))
+    clash = desk.say("Book room A on Monday 2-3pm")
+    assert len(desk.rows) == 1 and not desk.uow.fake_waitlist.rows, clash.text
+    reply = desk.say("notify me if it frees up")
+    [entry] = desk.uow.fake_waitlist.rows.values()
+    assert entry.room_id == "1" and entry.start == at(MONDAY, time(14))
+    assert "You are on the waitlist" in reply.text
+
+
+def test_waiting_for_a_free_slot_offers_to_book_it_instead() -> None:
+    desk = Desk()
+    reply = desk.say("月曜14時から15時、会議室Aが空いたら教えて")
+    assert not desk.uow.fake_waitlist.rows and not desk.rows
+    assert "空いています" in reply.text
+    [action] = reply.actions
+    assert action.kind == "confirm" and action.room_id == "1"
+
+
+def test_waiting_without_a_slot_asks_for_it() -> None:
+    reply = Desk().say("空いたら知らせて")
+    assert not reply.actions and reply.text.rstrip().endswith(("?", "？")), reply.text
+
+
+def test_nobody_waits_for_a_slot_they_hold_themselves() -> None:
+    desk = Desk()
+    desk.say("Book room A on Monday 2-3pm")
+    reply = desk.say("notify me if it frees up")
+    assert not desk.uow.fake_waitlist.rows and len(desk.rows) == 1
+    assert "You already hold that slot" in reply.text
+
+
+def test_the_waitlist_reply_names_the_room_in_english() -> None:
+    desk = Desk(held("1", MONDAY, time(14), time(15)))
+    reply = desk.say("Notify me if Room A frees up on Monday 2-3pm")
+    assert "Room A" in reply.text and "会議室A" not in reply.text

@@ -73,7 +73,7 @@ def test_status_and_active_tell_the_same_story() -> None:
     assert replace(Reservation("1", "u", slot), active=False).status == "cancelled"  # old path
     assert pending.cancelled("u", NOW).status == "cancelled"
     assert not pending.cancelled("u", NOW).holds_slot
-    assert pending.with_status("active").active
+    assert pending.with_status("active", pending.start).active
 
 
 # ---- approvals ------------------------------------------------------------------------------
@@ -425,3 +425,23 @@ def test_settings_read_the_rules_timeouts() -> None:
     assert (read.approval_timeout_hours, read.waitlist_hold_minutes) == (1.5, 5)
     with pytest.raises(ConfigError, match="WAITLIST_HOLD_MINUTES"):
         Settings.from_env({"WAITLIST_HOLD_MINUTES": "0"}, None)
+
+
+def test_a_notice_that_keeps_failing_never_holds_up_the_others(uow: FakeUnitOfWork) -> None:
+    made = book(uow, room="5")  # requests to BOSS (whose surface fails) and DEPUTY
+    tried: list[str] = []
+
+    def send(notice: Notice, r: Reservation) -> tuple[str, str]:
+        tried.append(notice.recipient)
+        return ("retry", "") if notice.recipient == BOSS else ("sent", "C|1")
+
+    assert notices.deliver_next(uow, now=NOW, send=send) == "retry"
+    assert notices.deliver_next(uow, now=NOW, send=send) == "sent"  # the next one goes out
+    assert notices.deliver_next(uow, now=NOW, send=send) is None and tried == [BOSS, DEPUTY]
+    minute = NOW + notices.RETRY_AFTER
+    assert notices.deliver_next(uow, now=minute, send=send) == "retry"  # tried again later
+    late = NOW + notices.GIVE_UP + timedelta(minutes=5)
+    assert notices.deliver_next(uow, now=late, send=send) == "expired"  # given up after a day
+    assert notices.deliver_next(uow, now=late + DAY, send=send) is None
+    outcomes = {n.recipient: n.outcome for n in uow.fake_notices.rows.values()}
+    assert outcomes == {BOSS: "expired", DEPUTY: "sent"} and made.id is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from booking.policy import Policy
+from bot.cli import worker_count
 from bot.settings import ConfigError, Settings
 from storage.engine import normalise_url
 
@@ -266,3 +267,45 @@ def test_calendar_settings() -> None:
 def test_bad_calendar_settings_are_named(env: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError, match=named):
         load(**env)
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["19:abc123@thread.tacv2",
+     "https://teams.microsoft.com/l/channel/19%3aabc123%40thread.tacv2/General?groupId=g&tenantId=t"],
+)  # fmt: skip
+def test_teams_digest_channel_is_an_id_or_the_channels_link(given: str) -> None:
+    env = {
+        "TEAMS_DIGEST_CHANNEL": given,
+        "TEAMS_SERVICE_URL": "https://smba.trafficmanager.net/jp/",
+    }
+    settings = Settings.from_env(environ=env, dotenv_path=None)
+    assert settings.teams_digest_channel == "19:abc123@thread.tacv2"
+    assert settings.teams_service_url == "https://smba.trafficmanager.net/jp/"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [({"TEAMS_DIGEST_CHANNEL": "General"}, "TEAMS_DIGEST_CHANNEL"),
+     ({"TEAMS_SERVICE_URL": "smba.trafficmanager.net"}, "TEAMS_SERVICE_URL")],
+)  # fmt: skip
+def test_bad_teams_digest_settings_are_named(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError, match=named):
+        Settings.from_env(environ=env, dotenv_path=None)
+
+
+@pytest.mark.parametrize(
+    ("env", "given", "expected"),
+    [
+        ({}, None, 1),  # in-process chat history: one worker, or conversations lose their thread
+        ({"FLASK_ENV": "production", "API_TOKEN": "x"}, None, 1),
+        ({"REDIS_URL": "redis://localhost:6379/0", "FLASK_ENV": "development"}, None, 2),
+        ({"REDIS_URL": "redis://localhost:6379/0", "FLASK_ENV": "production"}, None, 9),
+        ({}, 3, 3),  # --workers wins
+    ],
+)
+def test_serve_runs_one_worker_unless_history_is_shared(
+    env: dict[str, str], given: int | None, expected: int
+) -> None:
+    settings = Settings.from_env(environ=env, dotenv_path=None)
+    assert worker_count(settings, given, cpus=4) == expected

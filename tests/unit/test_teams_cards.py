@@ -13,7 +13,7 @@ from booking.model import Reservation, Room, TimeSlot
 from booking.policy import Policy
 from booking.services import RoomDay
 from bot.conversation.types import Action, Reply
-from bot.teams import cards, commands
+from bot.teams import calendar_cards, cards, commands, notice_cards
 from tests.fakes.adaptive import activity_problem, card_problem
 
 TZ = Policy().tz
@@ -44,11 +44,28 @@ def every_card(lang: str) -> list[dict[str, Any]]:
         cards.reply_card(reply, TZ),
         cards.my_bookings_card(many, ROOMS, TZ, lang, "取り消しました"),
         cards.my_bookings_card([], ROOMS, TZ, lang),
+        cards.my_bookings_card(
+            many,
+            ROOMS,
+            TZ,
+            lang,
+            "",
+            calendar_cards.section(
+                "https://rooms.example.jp/ical/users/" + "x" * 43 + ".ics", "teams:t:u", lang
+            ),
+            calendar_cards.VIEW,
+        ),
+        cards.my_bookings_card(
+            [], ROOMS, TZ, lang, "", calendar_cards.section(None, "teams:t:u", lang)
+        ),
         cards.schedule_card(days, date(2025, 10, 1), TZ, lang),
         cards.rooms_card(list(ROOMS.values()), {"1"}, lang),
         cards.reminder_card(many[0], ROOMS, TZ, lang),
         cards.confirmation_card("予約しました", many[0], ROOMS, TZ, lang),
         cards.notice_card("", lang),
+        notice_cards.approval_request_card(many[0], "申請者" * 40, ROOMS, TZ, lang),
+        notice_cards.offer_card(many[0], many[0].start, ROOMS, TZ, lang),
+        notice_cards.digest_card(days, date(2025, 10, 1), TZ, lang),
     ]
 
 
@@ -103,3 +120,26 @@ def test_alternative_buttons_carry_the_slot_and_read_in_jst() -> None:
     button = cards.alternative_button(action, ROOMS, TZ, "en")
     assert "Room 2 14:00–15:00" in button["title"]
     assert button["data"] == {"room": "2", "start": action.start, "end": action.end, "lang": "en"}
+
+
+def test_rule_cards_carry_their_verbs_and_the_reservation() -> None:
+    r = reservation(7)
+    request = notice_cards.approval_request_card(r, "Asker", ROOMS, TZ, "en")
+    actions = request["body"][-1]["actions"]
+    assert [(a["verb"], a["data"]) for a in actions] == [
+        ("approve", {"reservation": 7, "lang": "en"}),
+        ("reject", {"reservation": 7, "lang": "en"}),
+    ]
+    assert "Approval needed: Asker" in request["body"][0]["text"]
+    offer = notice_cards.offer_card(r, r.start, ROOMS, TZ, "ja")
+    verbs = [a["verb"] for a in offer["body"][-1]["actions"]]
+    assert verbs == ["take_offer", "cancel"] and "09:07まで" in offer["body"][0]["text"]
+
+
+def test_a_taken_slot_offers_notify_me_on_teams_too() -> None:
+    start, end = reservation(1).start.isoformat(), reservation(1).end.isoformat()
+    wait = Action("waitlist", room_id="2", start=start, end=end)
+    card = cards.reply_card(Reply("埋まっています", "ja", actions=[wait], rooms=ROOMS), TZ)
+    (button,) = card["body"][-1]["actions"]
+    assert (button["verb"], button["title"]) == ("join_waitlist", "空いたら知らせる")
+    assert button["data"] == {"room": "2", "start": start, "end": end, "lang": "ja"}

@@ -39,7 +39,7 @@ from booking.rules import Series
 from booking.services import RoomDay
 from bot.conversation.formats import describe, slot_text
 from bot.conversation.i18n import TEXTS, t
-from bot.slack import blocks, rule_blocks
+from bot.slack import blocks, home_blocks, rule_blocks
 from tests.unit.test_offline_assistant import ME, ROOMS, SOMEONE, Desk
 
 GOLDEN = Path(__file__).parent / "golden" / "texts.txt"
@@ -135,8 +135,8 @@ def slack(lang: str) -> list[tuple[str, str]]:
     return [
         ("schedule", flat(blocks.schedule(days, TUE, tz, lang))),
         ("rooms", flat(blocks.rooms_list(ROOMS[:2], {"1"}, lang))),
-        ("my_bookings", flat(blocks.my_bookings(mine, BY_ID, tz, lang))),
-        ("home", flat(blocks.home(mine, days, BY_ID, TUE, tz, lang)["blocks"])),
+        ("my_bookings", flat(home_blocks.my_bookings(mine, BY_ID, tz, lang))),
+        ("home", flat(home_blocks.home(mine, days, BY_ID, TUE, tz, lang)["blocks"])),
         ("reminder", flat(blocks.reminder_blocks(mine[0], BY_ID, tz, lang))),
         ("digest", t("digest", lang)),
         ("no_show", t("no_show", lang, minutes=10, what=describe(mine[0], BY_ID, tz, lang))),
@@ -178,7 +178,7 @@ def rules(lang: str) -> list[tuple[str, str]]:
                      series_id=7, occurrence=k) for k in range(3)]  # fmt: skip
     what = describe(pending, BY_ID, tz, lang)
     decided = [
-        (o, pending.with_status(status))
+        (o, pending.with_status(status, pending.start))
         for o, status in (("approved", "active"), ("rejected", "rejected"), ("expired", "expired"))
     ]
     return [
@@ -194,7 +194,7 @@ def rules(lang: str) -> list[tuple[str, str]]:
                                                              lang))
          + t("waitlisted_ahead", lang, n=2)),
         ("schedule_pending", flat(blocks.schedule([RoomDay(BY_ID["5"], [pending], [])], TUE, tz, lang))),
-        ("my_bookings_series", flat(blocks.my_bookings([held, *dates], BY_ID, tz, lang, series={7: weekly}))),
+        ("my_bookings_series", flat(home_blocks.my_bookings([held, *dates], BY_ID, tz, lang, series={7: weekly}))),
         ("series_question", flat(rule_blocks.series_question(7, TUE, lang))),
         ("series_cancelled", t("series_cancelled", lang, n=2, what=describe(dates[1], BY_ID, tz, lang))),
         ("series_nothing", t("series_nothing", lang)),

@@ -35,6 +35,8 @@ class OfflineAssistant:
         pending = _pending(past, ctx.now, rooms)
         if pending is not None and is_affirmation(inbound.text):  # "はい" to a confirmation
             heard = dataclasses.replace(pending, intent="book", lang=heard.lang)
+        elif heard.intent == "wait" and heard.missing_for_booking():  # 'notify me' after a clash
+            heard = merge(_last_request(past, ctx.now, rooms), heard)
         else:
             heard = merge(pending, heard)
         text = Handler(ctx, heard, ctx.lang).answer()
@@ -58,6 +60,16 @@ def _pending(past: list[dict[str, Any]], now: datetime, rooms: list[Any]) -> Und
     for text in asked:
         request = merge(request, understand(text, now, rooms))
     return request
+
+
+def _last_request(past: list[dict[str, Any]], now: datetime, rooms: list[Any]) -> Understood | None:
+    """The slot the user last asked to book, as a waitlist request ('notify me' follows it)."""
+    for message in reversed(past):
+        if message.get("role") == "user":
+            said = understand(str(message.get("content", "")), now, rooms)
+            if said.intent in ("book", "unknown") and said.room_id:
+                return dataclasses.replace(said, intent="wait")
+    return None
 
 
 def _is_question(message: dict[str, Any]) -> bool:

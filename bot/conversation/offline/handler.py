@@ -42,7 +42,7 @@ class Handler:
             return self.confirm() if complete else self.book()
         handlers = {
             "book": self.book, "free": self.free, "schedule": self.schedule, "mine": self.mine,
-            "cancel": self.cancel, "move": self.move, "extend": self.extend,
+            "cancel": self.cancel, "move": self.move, "extend": self.extend, "wait": self.wait,
         }  # fmt: skip
         return handlers.get(intent, self.help)()
 
@@ -86,6 +86,17 @@ class Handler:
         result = self.call("book_series", room=h.room_id, **self.times(), title=h.title,
                            frequency=h.repeat, count=min(h.count, 20))  # fmt: skip
         return self.say.series(result)
+
+    def wait(self) -> str:
+        """'空いたら知らせて': join the waitlist for the slot (or book it, if it is free)."""
+        h = self.heard
+        missing = h.missing_for_booking()
+        if missing:
+            return self.say.ask(missing)
+        result = self.call("join_waitlist", room=h.room_id, **self.times(), title=h.title)
+        if result.get("error", {}).get("code") == "slot_free":
+            return self.say.error(result) + "\n" + self.confirm()
+        return self.say.waitlisted(result)
 
     def confirm(self) -> str:
         """A complete slot without a booking verb: say what would be booked, offer a button."""

@@ -63,7 +63,8 @@ class Say:
         span = f.span_text(time.fromisoformat(r["start_time"]), time.fromisoformat(r["end_time"]), self.lang)  # fmt: skip
         sep = ", " if self.lang == "en" else " "
         title = f.title_text(r.get("title") or "", self.lang)
-        return f"#{r['id']} {room}{sep}{day}{sep}{span}{title}" + f.status_text(
+        number = f"#{r['id']} " if r.get("id") else ""
+        return f"{number}{room}{sep}{day}{sep}{span}{title}" + f.status_text(
             r.get("status", ""), self.lang
         )
 
@@ -92,6 +93,15 @@ class Say:
         if rooms or times:
             lines.append(self.t("which_one"))
         return "\n".join(lines)
+
+    def waitlisted(self, result: Result) -> str:
+        """On the waitlist for a slot (and how many wait ahead), or why not."""
+        if "waitlist" not in result:
+            return self.error(result)
+        entry = result["waitlist"]
+        ahead = int(entry.get("waiting_ahead") or 0)
+        text = self.t("waitlisted", what=self.reservation({**entry, "id": None}))
+        return text + (self.t("waitlisted_ahead", n=ahead) if ahead else "")
 
     def series(self, result: Result) -> str:
         """A series: the dates booked and the dates that clashed (with why)."""

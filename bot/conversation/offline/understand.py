@@ -2,7 +2,8 @@
 
 Pure: no I/O and no clock reads; `now` is passed in. Rules for the ambiguous cases:
 
-- Intent precedence: cancel > mine > "which rooms can I book" (free) > book > free > schedule
+- Intent precedence: wait ('空いたら知らせて', 'キャンセル待ち', 'notify me if it frees up')
+  > cancel > mine > "which rooms can I book" (free) > book > free > schedule
   > help > unknown. Fields are filled whatever the intent.
 - A missing day defaults to today (JST) only when the text gives a start time; otherwise it
   stays None and `missing_for_booking()` asks for it. A past time today is not rolled over.
@@ -37,7 +38,9 @@ from bot.conversation.language import detect_language
 
 from .understand_time import find_day, find_duration, find_times, find_window, mask, normalise
 
-Intent = Literal["book", "free", "schedule", "mine", "cancel", "move", "extend", "help", "unknown"]
+Intent = Literal[
+    "book", "free", "schedule", "mine", "cancel", "move", "extend", "wait", "help", "unknown"
+]
 Lang = Literal["ja", "en"]
 _I = re.IGNORECASE
 
@@ -50,6 +53,15 @@ def _words(pattern: str) -> str:
 _INTENTS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
     (cast(Intent, intent), re.compile(pattern, _I))
     for intent, pattern in (
+        (
+            "wait",
+            r"キャンセル待ち|空き待ち|(?:空|あ)いたら|(?:空|あ)いた(?:時|とき)|空き次第|"
+            r"(?:空き|キャンセル)が出たら|"
+            + _words(
+                r"notify\s+me|wait\s*-?list\w*|(?:frees?|freed|opens?|opened)\s+up|"
+                r"becomes?\s+(?:free|available)|gets?\s+(?:freed|cancell?ed)"
+            ),
+        ),
         ("cancel", r"キャンセル|取り?消|" + _words(r"cancel\w*|call off|delete|remove")),
         (
             "extend",

@@ -8,7 +8,8 @@ import re
 from slack_bolt import App
 
 from bot.slack.ai_blocks import FEEDBACK_ACTION
-from bot.slack.blocks import (
+from bot.slack.deps import SlackDeps
+from bot.slack.kit import (
     BOOK_ALTERNATIVE_ACTION,
     CALENDAR_REVOKE_ACTION,
     CALENDAR_ROTATE_ACTION,
@@ -22,7 +23,6 @@ from bot.slack.blocks import (
     SERIES_PICK_ACTION,
     TAKE_OFFER_ACTION,
 )
-from bot.slack.deps import SlackDeps
 from bot.slack.listeners.actions import (
     approval,
     book_alternative,

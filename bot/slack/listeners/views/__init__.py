@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.blocks import BOOK_MODAL
 from bot.slack.deps import SlackDeps
+from bot.slack.kit import BOOK_MODAL
 from bot.slack.listeners.views import book_modal
 from bot.slack.locale import Locales
 
