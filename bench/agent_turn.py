@@ -28,6 +28,11 @@ from storage.uow import SqlAlchemyUnitOfWork
 NOW = datetime(2025, 9, 1, 9, 0, tzinfo=JST)
 
 
+def sent(body: dict[str, Any]) -> bytes:
+    """A request body as the openai client sends it: UTF-8 JSON without spaces."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 class ScriptedModel:
     """A zero-latency model: book the slot named in the message, then confirm; records sizes."""
 
@@ -39,9 +44,7 @@ class ScriptedModel:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]], timeout: float
     ) -> dict[str, Any]:
         self.calls += 1
-        self.request_bytes.append(
-            len(json.dumps({"messages": messages, "tools": tools}, ensure_ascii=False).encode())
-        )
+        self.request_bytes.append(len(sent({"messages": messages, "tools": tools})))
         if messages[-1]["role"] == "tool":
             return {"role": "assistant", "content": "予約しました。"}
         day, hour = json.loads(messages[-1]["content"].splitlines()[-1])  # after [Now: …]

@@ -11,7 +11,9 @@ before every mode. Four modes, same run:
   (c8) raw psycopg2: `--clients` threads, one connection each (baseline of b);
   (b)  POST /api/reservations to gunicorn (deploy/gunicorn.conf.py, bearer token, production
        settings), `--clients` threads with keep-alive connections.
-Prints bookings/s per mode and the ratios a / c1 and b / c8; checks every mode stored exactly
+Also (c1o): raw psycopg2 writing the same two rows the service layer writes (the reservation
+and its calendar outbox entry) in one statement, to tell the database's extra work from ours.
+Prints bookings/s per mode and the ratios a / c1, a / c1o and b / c8; checks every mode stored exactly
 its bookings with no overlap.
 """
 
@@ -45,6 +47,8 @@ HALF_HOURS_A_DAY = 30  # 07:00-22:00
 TOKEN = "bench-api-token"
 INSERT = """INSERT INTO reservations (room_id, owner_id, title, start_at, end_at, active, source,
 created_at) VALUES (%s, %s, %s, %s, %s, true, 'api', %s) RETURNING id"""
+INSERT_WITH_OUTBOX = f"""WITH r AS ({INSERT}), o AS (INSERT INTO calendar_outbox (room_id,
+reservation_id, reason, created_at, attempts) SELECT %s, r.id, '', %s, 0 FROM r) SELECT id FROM r"""
 Slot = tuple[str, datetime, datetime]
 T = TypeVar("T")
 
@@ -73,12 +77,17 @@ def split(items: list[T], parts: int) -> list[list[T]]:
     return [items[i::parts] for i in range(parts)]
 
 
-def raw_inserts(dsn: str, work: list[Slot]) -> None:
-    """Insert each slot in its own transaction over one psycopg2 connection."""
+def raw_inserts(dsn: str, work: list[Slot], outbox: bool = False) -> None:
+    """Insert each slot in its own transaction over one psycopg2 connection (with `outbox`,
+    its calendar outbox row too, in the same statement, as the service layer writes it)."""
     conn = psycopg2.connect(dsn)
     with conn.cursor() as cur:
         for room, start, end in work:
-            cur.execute(INSERT, (room, "U1", "", start, end, datetime.now(UTC)))
+            now = datetime.now(UTC)
+            if outbox:
+                cur.execute(INSERT_WITH_OUTBOX, (room, "U1", "", start, end, now, room, now))
+            else:
+                cur.execute(INSERT, (room, "U1", "", start, end, now))
             cur.fetchone()
             conn.commit()
     conn.close()
@@ -188,6 +197,7 @@ def main() -> None:
     work, warm = slots(args.bookings), slots(20 * k, first_day_offset=80)
     rates = {
         "c1": measure(engine, partial(raw_inserts, dsn), warm, work, 1),
+        "c1o": measure(engine, partial(raw_inserts, dsn, outbox=True), warm, work, 1),
         "a": measure(engine, partial(service_calls, engine), warm, work, 1),
         "c8": measure(engine, partial(raw_inserts, dsn), warm, work, k),
     }
@@ -209,6 +219,7 @@ def report(
     print(f"PostgreSQL {version}; {args.bookings} bookings per mode on distinct slots, one transaction each; "
           f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
     rows = [("c1", "raw psycopg2 INSERT (baseline of a)", 1),
+            ("c1o", "raw psycopg2 INSERT + its outbox row, 1 statement", 1),
             ("a", "services.create_reservation", 1),
             ("c8", "raw psycopg2 INSERT (baseline of b)", args.clients),
             ("b", f"POST /api/reservations, gunicorn {args.workers} workers", args.clients)]  # fmt: skip
@@ -216,6 +227,7 @@ def report(
     for key, name, clients in rows:
         print(f"({key:>2}) {name:<47} {clients:>7} {rates[key]:>11.0f}")
     print(f"ratio a / c1 (service layer vs raw, 1 client): {rates['a'] / rates['c1']:.2f}x")
+    print(f"ratio a / c1o (same two rows written raw, 1 client): {rates['a'] / rates['c1o']:.2f}x")
     print(
         f"ratio b / c8 (HTTP API vs raw, {args.clients} clients): {rates['b'] / rates['c8']:.2f}x"
     )

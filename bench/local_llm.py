@@ -122,7 +122,9 @@ def report(server: LlamaServer, settings: Settings) -> None:
     bare = {"messages": [{"role": "user", "content": "こんにちは"}], **cap}
     first, later = (body | cap for body in first_requests(settings))
     size = len(
-        json.dumps({k: first[k] for k in ("messages", "tools")}, ensure_ascii=False).encode()
+        json.dumps(
+            {k: first[k] for k in ("messages", "tools")}, ensure_ascii=False, separators=(",", ":")
+        ).encode()
     )
     total, _ = tokens(server, first | {"cache_prompt": False})
     server.post(first | {"max_tokens": 1})

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import psycopg2
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 
 from bench.booking_throughput import libpq_dsn
 from bench.common import fresh_database, percentile, timed
@@ -36,6 +36,7 @@ from booking.model import Room
 from bot.container import build
 from bot.settings import Settings
 from bot.web import create_app
+from storage import raw_sql
 from storage.engine import is_sqlite, make_session_factory
 from storage.rooms_file import sync_rooms
 from storage.uow import SqlAlchemyUnitOfWork
@@ -108,19 +109,6 @@ def load(engine: Engine, dsn: str, rooms: int, total: int, today: date) -> None:
     conn.close()
 
 
-def capture_queries(engine: Engine) -> list[tuple[str, Any]]:
-    """Record every (statement, parameters) the engine sends from now on."""
-    seen: list[tuple[str, Any]] = []
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def remember(
-        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
-    ) -> None:
-        seen.append((statement, parameters))
-
-    return seen
-
-
 def explain(dsn: str, statement: str, parameters: Any, setup: str | None = None) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of a statement, optionally after `setup` (rolled back after)."""
     conn = psycopg2.connect(dsn)
@@ -168,10 +156,20 @@ def summary(name: str, samples: list[float], baseline: list[float]) -> str:
 
 
 def issued_query(engine: Engine, today: date) -> tuple[str, Any]:
-    """The reservations SELECT that day_schedule sends, captured at the cursor."""
-    seen = capture_queries(engine)
-    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
-    services.day_schedule(uow, Settings().policy(), day=today)
+    """The reservations SELECT that day_schedule sends (straight to psycopg2: storage.raw_sql)."""
+    seen: list[tuple[str, Any]] = []
+    sent = raw_sql.fetch
+
+    def remember(session: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        seen.append((sql, params))
+        return sent(session, sql, params)
+
+    raw_sql.fetch = remember
+    try:
+        uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+        services.day_schedule(uow, Settings().policy(), day=today)
+    finally:
+        raw_sql.fetch = sent
     return next((s, p) for s, p in seen if "FROM reservations" in s)
 
 

@@ -189,7 +189,7 @@ def main() -> None:
         warm_up(server, mix(fake), args.requests, args.clients)
         slack_work = args.requests // len(mix(fake))
         fake.wait_for_call("response_url", count=slack_work, timeout=60)
-        fake.wait_for_call("chat.postMessage", count=slack_work, timeout=60)
+        fake.wait_for_call("chat.stopStream", count=slack_work, timeout=60)  # mentions stream
         bot, master = worker_rss(server), status_of(server.pid)
     report(args, bare, minimal, bot, master)
 

@@ -98,6 +98,10 @@ class SlotTaken(BookingError):
         self.wanted: tuple[datetime, datetime] | None = None  # the slot asked for, when known
 
 
+class StaleRooms(Exception):
+    """The rooms changed after a unit of work read them from a cache; run the use case again."""
+
+
 class NotOwner(BookingError):
     """Only the person who booked (or an admin) may change or cancel a reservation."""
 

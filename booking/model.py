@@ -28,6 +28,14 @@ class TimeSlot:
         _require_aware(self.start, "start")
         _require_aware(self.end, "end")
 
+    @classmethod
+    def read_back(cls, start: datetime, end: datetime) -> TimeSlot:
+        """A slot of instants storage read back (aware by construction): made without checks,
+        as a day's schedule makes hundreds of them."""
+        slot = object.__new__(cls)
+        slot.__dict__.update(start=start, end=end)
+        return slot
+
     @property
     def duration(self) -> timedelta:
         """Length of the slot."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
@@ -29,8 +29,9 @@ class RoomRepository(Protocol):
 class ReservationRepository(Protocol):
     """Storage of reservations."""
 
-    def add(self, reservation: Reservation) -> Reservation:
-        """Store a new reservation and return it with its id."""
+    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
+        """Store a new reservation and return it with its id, with its calendar outbox entries
+        (their reservation id filled in). StaleRooms under `trying()` when rooms changed."""
         ...
 
     def get(self, reservation_id: int, *, for_update: bool = False) -> Reservation | None:
@@ -333,6 +334,13 @@ class AbstractUnitOfWork(abc.ABC):
     notices: NoticeRepository
     approvals: ApprovalRepository
     observer: Observer | None = None
+    optimistic = False  # set by trying() for the next `with` only
+
+    def trying(self) -> AbstractUnitOfWork:
+        """This unit of work, for its next `with`, on cached data used unchecked: a write then
+        raises StaleRooms if it changed meanwhile (the caller runs again without trying())."""
+        self.optimistic = True
+        return self
 
     def record(self, event: str, **data: Any) -> None:
         """Tell the observer, if any, that something happened."""

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from booking import approvals
 from booking.clock import at, day_bounds
-from booking.errors import AlreadyCancelled, NotOwner, ReservationNotFound, RoomNotFound, SlotTaken
+from booking.errors import (
+    AlreadyCancelled,
+    NotOwner,
+    ReservationNotFound,
+    RoomNotFound,
+    SlotTaken,
+    StaleRooms,
+)
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
-from booking.outbox import record_change
+from booking.outbox import entries_for, record_change
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Period, Utilisation, compute
@@ -18,11 +25,20 @@ from booking.usage import Period, Utilisation, compute
 
 @dataclass(frozen=True)
 class RoomDay:
-    """One room's reservations on one day, with the free gaps between them."""
+    """One room's reservations on one day, with the free gaps between them (worked out from the
+    open window only when asked for: a list of reservations does not need them)."""
 
     room: Room
     reservations: list[Reservation]
-    free: list[TimeSlot]
+    given_free: list[TimeSlot] | None = None
+    window: TimeSlot | None = field(default=None, compare=False)
+
+    @property
+    def free(self) -> list[TimeSlot]:
+        """The free parts of the day's open window."""
+        if self.given_free is not None or self.window is None:
+            return self.given_free or []
+        return free_gaps(self.window, self.reservations)
 
 
 def resolve_room(uow: AbstractUnitOfWork, text: str) -> Room:
@@ -49,14 +65,26 @@ def create_reservation(
     source: str = "api",
     party_size: int | None = None,
 ) -> Reservation:
-    """Book a room for [start, end) if every rule allows it and nobody holds the slot."""
-    with uow:
-        saved = book(
-            uow, policy, room, TimeSlot(start, end), owner_id, now, title, source,
-            party_size=party_size,
-        )  # fmt: skip
-        uow.commit()
-        uow.record("booked", room_id=saved.room_id, source=source)
+    """Book a room for [start, end) if every rule allows it and nobody holds the slot.
+
+    First on the rooms as cached (checked by the INSERT itself); again on fresh ones when they
+    had changed. On success that is one statement and a commit.
+    """
+
+    def attempt(unit: AbstractUnitOfWork) -> Reservation:
+        with unit:
+            saved = book(
+                unit, policy, room, TimeSlot(start, end), owner_id, now, title, source,
+                party_size=party_size, precheck=False,
+            )  # fmt: skip
+            unit.commit()
+        return saved
+
+    try:
+        saved = attempt(uow.trying())
+    except (StaleRooms, RoomNotFound):  # perhaps only unknown to the cache: ask the database
+        saved = attempt(uow)
+    uow.record("booked", room_id=saved.room_id, source=source)
     return saved
 
 
@@ -71,16 +99,18 @@ def book(
     source: str,
     calendar: bool = True,
     party_size: int | None = None,
+    precheck: bool = True,
 ) -> Reservation:
     """Add a reservation (and its calendar outbox entry) inside an open unit of work.
 
     `calendar=False` for a reservation the room's calendar already shows (pulled from it).
+    `precheck=False` when this is the unit of work's only write: the database's overlap guard
+    is then the only check, and on a clash the work is rolled back to name the booking in the way.
     """
     slot = requested.in_utc()
     found = resolve_room(uow, room)
     policy.validate(slot, now)
-    clash = uow.reservations.active_between(slot.start, slot.end, found.id)
-    if clash:
+    if precheck and (clash := uow.reservations.active_between(slot.start, slot.end, found.id)):
         uow.record("conflict", room_id=found.id, source=source)
         raise SlotTaken(found.id, clash[0].id, found.name, found.label("en"))
     reservation = Reservation(
@@ -88,14 +118,21 @@ def book(
         created_at=now, source=source, party_size=party_size,
         status=approvals.initial_status(found, owner_id),
     )  # fmt: skip
+    outbox = entries_for(None, reservation, now) if calendar else []
     try:
-        saved = uow.reservations.add(reservation)
-    except SlotTaken:  # lost a race the database settled: name the room all the same
+        saved = uow.reservations.add(reservation, outbox)
+    except SlotTaken:  # the database refused the overlap: name the room all the same
         uow.record("conflict", room_id=found.id, source=source)
-        raise SlotTaken(found.id, room_name=found.name, room_name_en=found.label("en")) from None
+        in_way = None
+        if not precheck:
+            uow.rollback()
+            in_way = next(
+                iter(uow.reservations.active_between(slot.start, slot.end, found.id)), None
+            )
+        raise SlotTaken(
+            found.id, in_way.id if in_way else None, found.name, found.label("en")
+        ) from None
     approvals.request_approval(uow, found, saved, now)
-    if calendar:
-        record_change(uow, None, saved, now)
     return saved
 
 
@@ -233,7 +270,7 @@ def day_schedule(
     by_room: dict[str, list[Reservation]] = {r.id: [] for r in rooms}
     for b in booked:  # already ordered by start
         by_room.setdefault(b.room_id, []).append(b)
-    return [RoomDay(r, by_room[r.id], free_gaps(window, by_room[r.id])) for r in rooms]
+    return [RoomDay(r, by_room[r.id], window=window) for r in rooms]
 
 
 def find_free_rooms(

@@ -8,13 +8,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-import redis
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 
 from booking.policy import Policy
 from bot import metrics
-from bot.calendar.adapters.caldav_client import CalDavCalendars
 from bot.calendar.feeds import Feeds
 from bot.calendar.pull import Puller
 from bot.calendar.push import Pusher
@@ -24,13 +22,12 @@ from bot.conversation.model.llm import ChatModel
 from bot.conversation.model.loop import Limits
 from bot.openai_model import OpenAIChatModel
 from bot.reminders.jobs import Job, JobConfig, Jobs
-from bot.reminders.scheduler import Lock, ReminderScheduler
 from bot.settings import Settings
 from bot.slack.client import web_client
 from bot.slack.deps import SlackDeps
 from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
 from storage.dedupe import EventDeduper
-from storage.engine import make_engine, make_session_factory
+from storage.engine import make_engine, make_session_factory, once_more_if_dead
 from storage.event_claims import DatabaseClaims
 from storage.feedback import FeedbackStore
 from storage.history import ChatHistory, MemoryChatHistory, RedisChatHistory, ResilientHistory
@@ -39,11 +36,14 @@ from storage.teams import TeamsConversations
 from storage.thread_contexts import ThreadContextStore
 from storage.uow import SqlAlchemyUnitOfWork
 
-if TYPE_CHECKING:  # the Teams SDK loads only in processes that use Teams
+if TYPE_CHECKING:  # the Teams SDK, CalDAV, Redis, APScheduler load only where they are used
+    import redis
     from aiohttp import web
     from microsoft_agents.hosting.core import AgentAuthConfiguration, Connections
 
+    from bot.calendar.adapters.caldav_client import CalDavCalendars
     from bot.reminders.notify import DigestPoster, Notifier
+    from bot.reminders.scheduler import Lock, ReminderScheduler
     from bot.teams.deps import TeamsDeps
 
 Clock = Callable[[], datetime]
@@ -158,6 +158,8 @@ class Container:
         s = self.settings
         if not s.caldav_url:
             return None
+        from bot.calendar.adapters.caldav_client import CalDavCalendars  # 17 MB: CalDAV only
+
         return CalDavCalendars(s.caldav_url, s.caldav_username or "", s.caldav_password or "",
                                self.policy.tz)  # fmt: skip
 
@@ -198,6 +200,8 @@ class Container:
         self, client: WebClient | None = None, lock: Lock | None = None
     ) -> ReminderScheduler:
         """The scheduler: the booking jobs (Slack and/or Teams), and the calendar sync (CalDAV)."""
+        from bot.reminders.scheduler import ReminderScheduler
+
         slack = client or (self.slack_client if self.settings.slack_bot_token else None)
         table: list[tuple[str, Job]] = []
         if slack is not None or self.settings.teams_enabled:
@@ -281,8 +285,13 @@ class Container:
 
     def check_database(self) -> None:
         """Run a trivial query; raises when the database is unreachable."""
-        with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+
+        def ping() -> None:
+            """One round trip on a pooled connection."""
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        once_more_if_dead(ping)  # a pooled connection found dead (no pre-ping): once more
 
     def check_redis(self) -> None:
         """Ping Redis; raises when it is unreachable."""
@@ -294,6 +303,8 @@ def build(settings: Settings, clock: Clock = system_clock) -> Container:
     """Build the container; nothing connects until first use."""
     client = None
     if settings.redis_url:
+        import redis  # 8 MB: only in processes configured with Redis
+
         client = redis.Redis.from_url(
             settings.redis_url,
             socket_timeout=REDIS_TIMEOUT_S,

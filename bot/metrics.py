@@ -56,9 +56,20 @@ def _metrics() -> dict[str, Any]:
 
 def count_request(method: str, endpoint: str, status: int, seconds: float) -> None:
     """One HTTP request served."""
-    m = _metrics()
-    m["requests"].labels(method, endpoint, str(status)).inc()
-    m["latency"].labels(endpoint).observe(seconds)
+    _requests(method, endpoint, status).inc()
+    _latency(endpoint).observe(seconds)
+
+
+@cache
+def _requests(method: str, endpoint: str, status: int) -> Any:
+    """The request counter of one method, route and status (a route, not a path: few)."""
+    return _metrics()["requests"].labels(method, endpoint, str(status))
+
+
+@cache
+def _latency(endpoint: str) -> Any:
+    """The latency histogram of one route."""
+    return _metrics()["latency"].labels(endpoint)
 
 
 def count_llm(outcome: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 import health
 from bot import __version__, metrics, observability
@@ -27,6 +28,13 @@ from storage.locks import LeaderLock
 STATIC = Path(__file__).resolve().parent.parent / "static"  # nginx serves it as /static/
 
 
+class NoSessions(SecureCookieSessionInterface):
+    """The bot keeps no cookie sessions: none is opened (no signer built per request) or saved."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        return None  # Flask then hands out its null session, which refuses to be written
+
+
 def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
     """Build the web app from settings (or a ready container, as tests do)."""
     if container is None:
@@ -42,7 +50,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
+    app.session_interface = NoSessions()
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.compact = True  # type: ignore[attr-defined]  # also in debug: indenting is pure Python
     app.extensions["roombot"] = container
     observability.install(app, container.settings)
     api_errors.register(app)

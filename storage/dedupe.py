@@ -17,12 +17,15 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.breaker import Breaker
+from storage.redis_client import redis_errors
+
+if TYPE_CHECKING:  # loaded by whoever made the client (REDIS_URL set), not here
+    import redis
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "slack_event:"
@@ -96,7 +99,7 @@ class EventDeduper:
             return None
         try:
             return bool(self.client.set(event_id, "1", nx=True, ex=self.ttl))
-        except redis.RedisError as error:
+        except redis_errors() as error:
             self.breaker.trip()
             fallback = "the database" if self.claims is not None else "this process"
             log.warning("event de-duplication falls back to %s: %s", fallback, type(error).__name__)

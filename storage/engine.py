@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 CONNECT_TIMEOUT_S = 2
+T = TypeVar("T")
 STATEMENT_TIMEOUT_MS = 5000
 
 
@@ -27,12 +30,16 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, **overrides: Any) -> Engine:
-    """Build an engine with short timeouts; connects lazily (nothing happens at import)."""
+    """Build an engine with short timeouts; connects lazily (nothing happens at import).
+
+    No pre-ping at checkout (a round trip per transaction): a pooled connection found dead by
+    the first statement of a transaction is replaced and the statement run again (see
+    `RetryingSession`), and SQLAlchemy then discards the pool's other, older connections.
+    """
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, **overrides)
     options: dict[str, Any] = {
-        "pool_pre_ping": True,
         "pool_size": 5,
         "max_overflow": 10,
         "pool_timeout": 5,
@@ -75,6 +82,33 @@ def _sqlite_engine(url: str, **overrides: Any) -> Engine:
     return engine
 
 
+def once_more_if_dead(work: Callable[[], T]) -> T:
+    """Run `work` (a transaction's worth of statements); once more if it failed on a pooled
+    connection found dead: the failed try did nothing, and the pool now hands out new ones."""
+    try:
+        return work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return work()
+
+
+class RetryingSession(Session):
+    """A session that runs a transaction's first statement once more when its connection was
+    dead (the server restarted, a proxy dropped it): nothing of the transaction was done yet."""
+
+    def _execute_internal(self, *args: Any, **kw: Any) -> Any:  # every execute, get and load
+        if self.in_transaction():
+            return super()._execute_internal(*args, **kw)
+        try:
+            return super()._execute_internal(*args, **kw)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            self.rollback()  # back to no transaction: the next try checks out a new connection
+            return super()._execute_internal(*args, **kw)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions that keep loaded values after commit and survive a dead pooled connection."""
+    return sessionmaker(bind=engine, class_=RetryingSession, expire_on_commit=False)

@@ -13,11 +13,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, Protocol
-
-import redis
+from typing import TYPE_CHECKING, Any, Protocol
 
 from storage.breaker import Breaker
+from storage.redis_client import redis_errors
+
+if TYPE_CHECKING:  # loaded by whoever made the client (REDIS_URL set), not here
+    import redis
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "chat_history:"
@@ -131,7 +133,7 @@ class ResilientHistory:
             return []
         try:
             messages = self.inner.load(session)
-        except redis.RedisError as error:
+        except redis_errors() as error:
             self._failed(error)
             return []
         self._recovered()
@@ -142,7 +144,7 @@ class ResilientHistory:
             return
         try:
             self.inner.append(session, turn)
-        except redis.RedisError as error:
+        except redis_errors() as error:
             self._failed(error)
             return
         self._recovered()

@@ -51,7 +51,15 @@ class LeaderLock:
         connection = self.engine.raw_connection()
         connection.detach()  # its own session: closing it really closes it (and frees the lock)
         cursor = connection.cursor()
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_id,))
+        try:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_id,))
+        except Exception:  # the pooled connection was dead (no pre-ping): the pool's idle ones
+            connection.close()  # are as old, so drop them and ask once more on a new one
+            self.engine.pool.dispose()
+            connection = self.engine.raw_connection()
+            connection.detach()
+            cursor = connection.cursor()
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", (self.lock_id,))
         row: Any = cursor.fetchone()
         got = bool(row[0])
         connection.commit()

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any
-
-import redis
+from typing import TYPE_CHECKING, Any
 
 from storage.breaker import Breaker
+from storage.redis_client import redis_errors
+
+if TYPE_CHECKING:  # loaded by whoever made the client (REDIS_URL set), not here
+    import redis
 
 log = logging.getLogger(__name__)
 KEY = "slack_pending"
@@ -61,7 +63,7 @@ class PendingReplies:
             return None
         try:
             result = command(self.client)
-        except redis.RedisError as error:
+        except redis_errors() as error:
             self.breaker.trip()
             log.warning("pending replies unavailable: %s", type(error).__name__)
             return None

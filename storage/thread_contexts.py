@@ -11,10 +11,13 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-
-import redis
+from typing import TYPE_CHECKING
 
 from storage.breaker import Breaker
+from storage.redis_client import redis_errors
+
+if TYPE_CHECKING:  # loaded by whoever made the client (REDIS_URL set), not here
+    import redis
 
 log = logging.getLogger(__name__)
 KEY_PREFIX = "assistant_thread:"
@@ -48,7 +51,7 @@ class ThreadContextStore:
         if self.client is not None and not self.breaker.open:
             try:
                 self.client.set(key, json.dumps(value), ex=self.ttl)
-            except redis.RedisError as error:
+            except redis_errors() as error:
                 self.breaker.trip()
                 log.warning(
                     "assistant thread contexts kept in this process: %s", type(error).__name__
@@ -60,7 +63,7 @@ class ThreadContextStore:
         if self.client is not None and not self.breaker.open:
             try:
                 raw = self.client.get(key)
-            except redis.RedisError as error:
+            except redis_errors() as error:
                 self.breaker.trip()
                 log.warning(
                     "assistant thread contexts read from this process: %s", type(error).__name__

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from booking.errors import SlotTaken
-from booking.identity import parse as parse_identity
-from booking.model import Reservation, Room, TimeSlot
+from booking.calendar import OutboxEntry
+from booking.errors import SlotTaken, StaleRooms
+from booking.model import Reservation, TimeSlot
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Held, Outcomes
-from storage import usage
+from storage import pg_reads, usage
 from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.boards import SqlBoardTokens
 from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
-from storage.models import JobRunRow, ReservationRow, RoomRow
+from storage.models import CalendarOutboxRow, JobRunRow, ReservationRow
+from storage.pg_booking import booking_values, insert_booking
+from storage.room_cache import SqlRoomRepository, cache_for
 from storage.rules_models import holding
 from storage.rules_repos import SqlSeriesRepository, SqlWaitlistRepository
 
@@ -47,22 +50,26 @@ def overlap_as_slot_taken(room_id: str) -> Iterator[None]:
         raise
 
 
-def room_from_row(row: RoomRow) -> Room:
-    """Domain room from its row."""
-    return Room(
-        id=row.id,
-        name=row.name,
-        capacity=row.capacity,
-        aliases=tuple(row.aliases or ()),
-        equipment=tuple(row.equipment or ()),
-        floor=row.floor,
-        name_en=row.name_en,
-        calendar=row.calendar,
-        approvers=tuple(parse_identity(str(a), "slack") for a in row.approvers or ()),
-    )
-
-
 RESERVATIONS = ReservationRow.__table__  # read-only queries select plain rows from the table
+INSERT_ROW = insert(RESERVATIONS).returning(*RESERVATIONS.c)  # type: ignore[arg-type]
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """The moment in UTC, as read back from the database."""
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def _plain(entry: OutboxEntry) -> bool:
+    """True for an entry the one-statement booking can write (no href, reason or attempts)."""
+    return not (entry.href or entry.reason or entry.attempts)
+
+
+def outbox_row(entry: OutboxEntry, reservation_id: int | None) -> CalendarOutboxRow:
+    """A new outbox row for an entry of a reservation just inserted."""
+    return CalendarOutboxRow(
+        room_id=entry.room_id, reservation_id=reservation_id, href=entry.href,
+        reason=entry.reason, created_at=entry.created_at, attempts=entry.attempts,
+    )  # fmt: skip
 
 
 def reservation_from_row(row: Any) -> Reservation:
@@ -89,47 +96,48 @@ def reservation_from_row(row: Any) -> Reservation:
     )
 
 
-class SqlRoomRepository:
-    """Rooms in the database (retired rooms are hidden)."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def list(self) -> list[Room]:
-        rows = self.session.scalars(select(RoomRow).where(~RoomRow.retired).order_by(RoomRow.id))
-        return [room_from_row(r) for r in rows]
-
-    def get(self, room_id: str) -> Room | None:
-        row = self.session.get(RoomRow, room_id)
-        return room_from_row(row) if row is not None and not row.retired else None
-
-
 class SqlReservationRepository:
     """Reservations in the database."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self, session: Session, rooms: SqlRoomRepository | None = None):
+        self.session, self.rooms = session, rooms
 
-    def add(self, reservation: Reservation) -> Reservation:
-        row = ReservationRow(
-            room_id=reservation.room_id,
-            owner_id=reservation.owner_id,
-            title=reservation.title,
-            start_at=reservation.start,
-            end_at=reservation.end,
-            active=reservation.active,
-            source=reservation.source,
-            created_at=reservation.created_at or datetime.now(UTC),
-            checked_in_at=reservation.checked_in_at,
-            party_size=reservation.party_size,
-            sequence=reservation.sequence,
-            updated_at=reservation.updated_at,
-            status=reservation.status,
-            series_id=reservation.series_id,
-            occurrence=reservation.occurrence,
-        )
-        self.session.add(row)
+    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
+        """Insert the reservation and its calendar outbox entries (their reservation id filled
+        in); on PostgreSQL one statement, which also checks unchecked cached rooms' version."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return self._add_rows(reservation, outbox)
+        unchecked = self.rooms.unchecked if self.rooms is not None else None
+        first = outbox[0] if outbox and _plain(outbox[0]) else None
+        rest = outbox[1:] if first is not None else outbox
+        at = first.created_at if first is not None else None
+        values = booking_values(reservation, unchecked, first.room_id if first else None, at)
+        new_id = insert_booking(self.session, values)
+        if new_id is None:  # the rooms changed since this process cached them
+            if self.rooms is not None:
+                self.rooms.cache.forget()
+            raise StaleRooms()
+        saved = replace(
+            reservation, id=new_id, created_at=_utc(values["created_at"]),
+            checked_in_at=_utc(reservation.checked_in_at), updated_at=_utc(reservation.updated_at),
+        )  # fmt: skip
+        for entry in rest:
+            self.session.add(outbox_row(entry, new_id))
+        if rest:
+            self.session.flush()
+        return saved
+
+    def _add_rows(self, reservation: Reservation, outbox: Sequence[OutboxEntry]) -> Reservation:
+        """Insert the reservation, then its outbox entries (SQLite: no INSERT in a CTE).
+
+        Plain statements, not the ORM's flush: after a refused overlap the session stays usable.
+        """
+        values = booking_values(reservation, None, None, None)
         with overlap_as_slot_taken(reservation.room_id):
+            row = self.session.execute(INSERT_ROW, values).one()
+        for entry in outbox:
+            self.session.add(outbox_row(entry, row.id))
+        if outbox:
             self.session.flush()
         return reservation_from_row(row)
 
@@ -154,6 +162,8 @@ class SqlReservationRepository:
     def active_between(
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return pg_reads.active_between(self.session, start, end, room_id)
         query = select(RESERVATIONS).where(holding(), self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
@@ -161,12 +171,7 @@ class SqlReservationRepository:
         return [reservation_from_row(r) for r in rows]  # plain rows: no ORM identity work to read
 
     def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
-        """start_at < end AND end_at > start; on PostgreSQL as a range overlap, so the GiST
-        index on holding periods answers it instead of scanning all past reservations."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            period = func.tstzrange(ReservationRow.start_at, ReservationRow.end_at, "[)")
-            asked = func.tstzrange(start, end, "[)")
-            return period.op("&&", return_type=Boolean)(asked)
+        """start_at < end AND end_at > start (SQLite; PostgreSQL asks its GiST index, pg_reads)."""
         return and_(ReservationRow.start_at < end, ReservationRow.end_at > start)
 
     def upcoming_for_owner(self, owner_id: str, now: datetime, limit: int) -> list[Reservation]:
@@ -309,6 +314,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
+        self.bind = session_factory.kw["bind"]
         self.nested = False
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
@@ -317,18 +323,21 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.session = outer if outer is not None else self.session_factory()
         if not self.nested and _is_sqlite(self.session_factory):
             _HELD.sessions = {**_held(), id(self.session_factory.kw["bind"]): self.session}
-        self.rooms = SqlRoomRepository(self.session)
-        self.reservations = SqlReservationRepository(self.session)
-        self.job_runs = SqlJobRuns(self.session)
-        self.board_tokens = SqlBoardTokens(self.session)
-        self.outbox = SqlOutbox(self.session)
-        self.calendar_links = SqlCalendarLinks(self.session)
-        self.feed_tokens = SqlFeedTokens(self.session)
-        self.series = SqlSeriesRepository(self.session, reservation_from_row)
-        self.waitlist = SqlWaitlistRepository(self.session)
-        self.notices = SqlNoticeRepository(self.session)
-        self.approvals = SqlApprovalRepository(self.session, reservation_from_row)
+        optimistic, self.optimistic = self.optimistic and not self.nested, False
+        self.rooms = SqlRoomRepository(self.session, cache_for(self.bind), optimistic)
+        self.reservations = SqlReservationRepository(self.session, self.rooms)
+        for name in LAZY_REPOSITORIES:  # the others are made when first used (see __getattr__)
+            self.__dict__.pop(name, None)
         return self
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository this unit of work has not used yet: made now, on its session."""
+        make = LAZY_REPOSITORIES.get(name)
+        if make is None or "session" not in self.__dict__:
+            raise AttributeError(name)
+        repository = make(self.session)
+        setattr(self, name, repository)
+        return repository
 
     def __exit__(self, *args: object) -> None:
         if self.nested:
@@ -350,6 +359,17 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self.session.rollback()
 
 
+LAZY_REPOSITORIES: dict[str, Callable[[Session], Any]] = {
+    "job_runs": SqlJobRuns,
+    "board_tokens": SqlBoardTokens,
+    "outbox": SqlOutbox,
+    "calendar_links": SqlCalendarLinks,
+    "feed_tokens": SqlFeedTokens,
+    "series": lambda session: SqlSeriesRepository(session, reservation_from_row),
+    "waitlist": SqlWaitlistRepository,
+    "notices": SqlNoticeRepository,
+    "approvals": lambda session: SqlApprovalRepository(session, reservation_from_row),
+}
 _HELD = threading.local()  # SQLite: the session each thread's open unit of work holds, by engine
 
 

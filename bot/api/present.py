@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from booking.clock import local
 from booking.identity import local_id, surface_of
 from booking.model import Reservation, Room
 
@@ -25,15 +24,16 @@ def room_json(room: Room) -> dict[str, Any]:
 
 def reservation_json(reservation: Reservation, tz: ZoneInfo) -> dict[str, Any]:
     """A reservation as the API shows it: local date and times plus ISO instants."""
-    start, end = local(reservation.start, tz), local(reservation.end, tz)
+    start = reservation.start.astimezone(tz).isoformat()  # 'YYYY-MM-DDTHH:MM:SS+09:00'
+    end = reservation.end.astimezone(tz).isoformat()
     return {
         "id": reservation.id,
         "room-id": reservation.room_id,
-        "date": start.date().isoformat(),
-        "start-time": start.strftime("%H:%M"),
-        "end-time": end.strftime("%H:%M"),
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "date": start[:10],
+        "start-time": start[11:16],
+        "end-time": end[11:16],
+        "start": start,
+        "end": end,
         "title": reservation.title,
         "owner": owner_json(reservation.owner_id),
         "status": reservation.status,  # active | pending | held | cancelled | rejected | expired

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 MAX_ID = 2**31 - 1
 HH_MM = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+BOUNDS = ("minimum", "maximum", "maxLength")
+SHOWN_BOUNDS = {"count"}  # a series' length is a rule the model plans with
 
 
 class Args(BaseModel):
@@ -35,9 +37,9 @@ class Args(BaseModel):
 class TimeRange(Args):
     """A JST date with a start and either an end or a duration."""
 
-    date: dt.date = Field(description="YYYY-MM-DD, Japan")
-    start_time: dt.time = Field(description="HH:MM, Japan")
-    end_time: dt.time | None = Field(None, description="HH:MM; or duration_minutes")
+    date: dt.date
+    start_time: dt.time
+    end_time: dt.time | None = Field(None, description="HH:MM, or duration_minutes")
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
 
     @model_validator(mode="after")
@@ -57,20 +59,20 @@ class TimeRange(Args):
 
 
 class ListRooms(Args):
-    """List every room with capacity and equipment."""
+    """Every room: seats, equipment, floor."""
 
 
 class FindFreeRooms(TimeRange):
-    """Rooms free for a time range, optionally with seats and equipment."""
+    """Free rooms for a time range, optionally by seats and equipment."""
 
-    capacity: int | None = Field(None, ge=1, le=500, description="people")
+    capacity: int | None = Field(None, ge=1, le=500)
     equipment: list[str] = Field(default_factory=list, description="e.g. projector")
 
 
 class GetSchedule(Args):
     """A day's reservations and free gaps, all rooms or one."""
 
-    date: dt.date = Field(description="YYYY-MM-DD, Japan")
+    date: dt.date
     room: str | None = Field(None, description="omit for all rooms")
 
 
@@ -79,28 +81,28 @@ class CreateReservation(TimeRange):
 
     room: str = Field(description="id, name or alias")
     title: str = Field("", max_length=200, description="if the user gave one")
-    attendees: int | None = Field(None, ge=1, le=500, description="people, if said")
+    attendees: int | None = Field(None, ge=1, le=500, description="if said")
 
 
 class CancelReservation(Args):
-    """Cancel one of the current user's reservations."""
+    """Cancel a reservation of the user."""
 
     reservation_id: int = Field(ge=1, le=MAX_ID)
 
 
 class ListMyReservations(Args):
-    """The current user's upcoming reservations."""
+    """The user's upcoming reservations."""
 
 
 class ChangeReservation(Args):
-    """Move, extend or re-room one of the current user's reservations."""
+    """Move, extend or re-room a reservation of the user: give what changes."""
 
     reservation_id: int = Field(ge=1, le=MAX_ID)
-    date: dt.date | None = Field(None, description="new day; omit to keep")
-    start_time: dt.time | None = Field(None, description="new start; omit to keep")
-    end_time: dt.time | None = Field(None, description="new end; omit to keep")
+    date: dt.date | None = None
+    start_time: dt.time | None = None
+    end_time: dt.time | None = Field(None, description="HH:MM")
     duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    room: str | None = Field(None, description="new room; omit to keep")
+    room: str | None = None
 
 
 class BookSeries(TimeRange):
@@ -115,14 +117,14 @@ class BookSeries(TimeRange):
 
 
 class JoinWaitlist(TimeRange):
-    """Queue the user for a taken slot; when it frees it is held for them."""
+    """Wait for a taken slot: held for the user when it frees."""
 
     room: str = Field(description="id, name or alias")
     title: str = Field("", max_length=200)
 
 
 class GetSeries(Args):
-    """A repeating booking of the user: its dates, ids and statuses."""
+    """One of the user's series: its dates, ids and statuses."""
 
     series_id: int = Field(ge=1, le=MAX_ID)
 
@@ -145,21 +147,26 @@ def parameters(model: type[Args]) -> dict[str, Any]:
     schema = model.model_json_schema()
     for key in ("title", "description"):  # the tool's description already says what it does
         schema.pop(key, None)
-    schema["properties"] = {k: _lean(v) for k, v in schema.get("properties", {}).items()}
+    properties = schema.get("properties", {}).items()
+    schema["properties"] = {k: _lean(k, v) for k, v in properties}
     return schema
 
 
-def _lean(prop: dict[str, Any]) -> dict[str, Any]:
-    """One property's schema, lean."""
+def _lean(name: str, prop: dict[str, Any]) -> dict[str, Any]:
+    """One property's schema, lean: sanity bounds (ids, lengths) are left to the validation,
+    whose error tells the model; only the bounds it should plan with are shown."""
     lean = {k: v for k, v in prop.items() if k not in ("title", "anyOf")}
     branches = [b for b in prop.get("anyOf", []) if b != {"type": "null"}]
     if len(branches) == 1:
         lean = {**branches[0], **lean}
     elif branches:
         lean["anyOf"] = branches
+    if name not in SHOWN_BOUNDS:
+        lean = {k: v for k, v in lean.items() if k not in BOUNDS}
     if "default" in lean and lean["default"] in (None, ""):
         del lean["default"]
     if lean.get("format") == "time":
         del lean["format"]
-        lean["pattern"] = HH_MM
+        if name != "end_time":  # an end's form is in its description (the start shows it)
+            lean["pattern"] = HH_MM
     return lean

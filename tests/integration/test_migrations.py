@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from tests.conftest import reset
 
 
 @contextmanager
@@ -74,7 +75,10 @@ def test_sqlite_migration_creates_overlap_triggers(tmp_path: Path) -> None:
     upgrade(engine)
     with engine.connect() as connection:
         names = connection.execute(
-            text("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name = 'reservations' ORDER BY name"
+            )
         ).scalars()
         assert list(names) == ["reservations_no_overlap_insert", "reservations_no_overlap_update"]
     engine.dispose()
@@ -201,3 +205,34 @@ def test_sqlite_0011_statuses_guards_and_downgrade(tmp_path: Path) -> None:
 def test_postgres_0011_statuses_guards_and_downgrade(pg_url: str) -> None:
     with fresh_postgres(pg_url, "rules") as fresh:
         statuses_and_guards_round_trip(fresh)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_rooms_version_moves_with_every_change_to_rooms(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0012: insert, update, delete (and TRUNCATE on PostgreSQL) of rooms bump rooms_version."""
+    url = (
+        f"sqlite:///{tmp_path / 'v.db'}" if kind == "sqlite" else request.getfixturevalue("pg_url")
+    )
+    engine = make_engine(url)
+    upgrade(engine)
+    version = text("SELECT version FROM rooms_version")
+    changes = [
+        "INSERT INTO rooms (id, name, capacity, aliases, equipment, approvers, retired)"
+        " VALUES ('v1', 'V', 2, '[]', '[]', '[]', false)",
+        "UPDATE rooms SET capacity = 3 WHERE id = 'v1'",
+        "DELETE FROM rooms WHERE id = 'v1'",
+    ]
+    if kind == "postgres":
+        changes += [changes[0], "TRUNCATE rooms CASCADE"]
+    seen = []
+    for change in changes:
+        with engine.begin() as connection:
+            before = connection.execute(version).scalar_one()
+            connection.execute(text(change))
+            seen.append(connection.execute(version).scalar_one() - before)
+    assert seen == [1] * len(changes)
+    if kind == "postgres":
+        reset(engine)
+    engine.dispose()

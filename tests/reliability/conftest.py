@@ -108,8 +108,9 @@ def openai_api() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(scope="session")
 def db_engine(pg_cluster: PgCluster) -> Iterator[Engine]:
-    """An engine on the private test database (its pool survives restarts: pre-ping)."""
-    engine = make_engine(pg_cluster.url)
+    """An engine on the private test database (its pool survives restarts: pre-ping, which the
+    app's own engines no longer do — they retry a statement that found its connection dead)."""
+    engine = make_engine(pg_cluster.url, pool_pre_ping=True)
     yield engine
     engine.dispose()
 

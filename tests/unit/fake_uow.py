@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,14 +39,18 @@ class FakeReservationRepository:
     def __init__(self, reservations: Iterable[Reservation] = ()):
         self.rows: dict[int, Reservation] = {}
         self._next_id = 1
+        self.outbox: FakeOutbox | None = None  # where add() writes the entries it is given
         for reservation in reservations:
             self.add(reservation)
 
-    def add(self, reservation: Reservation) -> Reservation:
+    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
         self._refuse_overlap(reservation)
         stored = replace(reservation, id=self._next_id)
         self._next_id += 1
         self.rows[stored.id] = stored  # type: ignore[index]
+        for entry in outbox:
+            assert self.outbox is not None, "outbox entries given to a repository without one"
+            self.outbox.add(replace(entry, reservation_id=stored.id))
         return replace(stored)
 
     def get(self, reservation_id: int, *, for_update: bool = False) -> Reservation | None:
@@ -319,6 +323,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.job_runs = self.fake_job_runs = FakeJobRuns()
         self.board_tokens = self.fake_board_tokens = FakeBoardTokens()
         self.outbox = self.fake_outbox = FakeOutbox()
+        self.fake_reservations.outbox = self.fake_outbox
         self.calendar_links = self.fake_links = FakeCalendarLinks()
         self.feed_tokens = self.fake_feed_tokens = FakeFeedTokens()
         rows = self.fake_reservations.rows
