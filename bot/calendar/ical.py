@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from booking.calendar import CalendarEvent
 
 PRODID = "-//roombot//Room bot//JA"
@@ -106,7 +104,10 @@ def local_stamp(value: datetime, tz: ZoneInfo) -> str:
 
 @lru_cache(maxsize=8)
 def vtimezone(tzid: str) -> str:
-    """The VTIMEZONE of a zone (from icalendar), without its trailing line break."""
+    """The VTIMEZONE of a zone (from icalendar, imported on the first feed: 3 MB a web worker
+    without calendar subscribers never needs), without its trailing line break."""
+    import icalendar
+
     text: str = icalendar.Timezone.from_tzid(tzid).to_ical().decode()
     return text.rstrip("\r\n")
 
