@@ -10,13 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from booking.errors import SlotTaken
 from storage.raw_sql import fetch
 
 OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
+# Two writers of overlapping rows can each wait for the other's uncommitted row while checking
+# the exclusion constraint; PostgreSQL aborts one (deadlock_detected) and the other goes on.
+# For the one aborted the slot is taken, exactly as for a plain exclusion violation.
+CONTENDED_SQLSTATES = frozenset({OVERLAP_SQLSTATE, "40P01"})
 
 INSERTED = (
     ("room_id", "room_id"), ("owner_id", "owner_id"), ("title", "title"),
@@ -64,8 +68,8 @@ def insert_booking(session: Session, values: dict[str, Any]) -> int | None:
     """The new reservation's id; None when the rooms' version moved; SlotTaken on an overlap."""
     try:
         rows = fetch(session, BOOKING, values)
-    except IntegrityError as error:
-        if getattr(error.orig, "pgcode", None) == OVERLAP_SQLSTATE:
+    except DBAPIError as error:
+        if getattr(error.orig, "pgcode", None) in CONTENDED_SQLSTATES:
             raise SlotTaken(values["room_id"]) from None
         raise
     return int(rows[0][0]) if rows else None

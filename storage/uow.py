@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from booking.calendar import OutboxEntry
@@ -23,20 +23,20 @@ from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.boards import SqlBoardTokens
 from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
 from storage.models import CalendarOutboxRow, JobRunRow, ReservationRow
-from storage.pg_booking import booking_values, insert_booking
+from storage.pg_booking import CONTENDED_SQLSTATES, booking_values, insert_booking
 from storage.room_cache import SqlRoomRepository, cache_for
 from storage.rules_models import holding
 from storage.rules_repos import SqlSeriesRepository, SqlWaitlistRepository
 
-OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
 SQLITE_OVERLAP_MESSAGE = "reservation_overlap"
 
 
-def is_overlap_error(error: IntegrityError) -> bool:
-    """True when the database refused a row because its slot overlaps another."""
-    if getattr(error.orig, "pgcode", None) == OVERLAP_SQLSTATE:
+def is_overlap_error(error: DBAPIError) -> bool:
+    """True when the database refused a row because its slot overlaps another (or aborted it
+    as the loser of two overlapping writers deadlocked on the exclusion constraint)."""
+    if getattr(error.orig, "pgcode", None) in CONTENDED_SQLSTATES:
         return True
-    return SQLITE_OVERLAP_MESSAGE in str(error.orig)
+    return isinstance(error, IntegrityError) and SQLITE_OVERLAP_MESSAGE in str(error.orig)
 
 
 @contextmanager
@@ -44,7 +44,7 @@ def overlap_as_slot_taken(room_id: str) -> Iterator[None]:
     """Translate the database's overlap refusal into the domain's SlotTaken."""
     try:
         yield
-    except IntegrityError as error:
+    except DBAPIError as error:
         if is_overlap_error(error):
             raise SlotTaken(room_id) from None
         raise

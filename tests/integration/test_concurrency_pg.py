@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 from sqlalchemy import func, select, text
@@ -11,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from booking import services
 from booking.clock import JST
 from booking.errors import SlotTaken
+from booking.model import Reservation, TimeSlot
 from booking.policy import Policy
 from storage.engine import make_engine, make_session_factory
 from storage.models import ReservationRow
@@ -58,4 +60,71 @@ def test_fifty_threads_one_slot_exactly_one_booking(pg_url: str) -> None:
     with engine.connect() as connection:
         rows = connection.execute(select(func.count()).select_from(ReservationRow)).scalar_one()
     assert rows == 1
+    engine.dispose()
+
+
+def test_writers_deadlocked_on_the_exclusion_constraint_are_told_the_slot_is_taken(
+    pg_url: str,
+) -> None:
+    """A series (two rows in one transaction) and a single booking overlapping both wait for
+    each other's uncommitted rows; PostgreSQL aborts one. That one hears SlotTaken, never a
+    database error, and the other commits."""
+    engine = make_engine(pg_url, poolclass=NullPool)
+    reset(engine)
+    factory = make_session_factory(engine)
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return datetime(2025, 9, 29, hour, minute, tzinfo=JST)
+
+    def row(owner: str, start: datetime, end: datetime) -> Reservation:
+        return Reservation("1", owner, TimeSlot(start, end))
+
+    outcomes: dict[str, str] = {}
+    first_written, single_waiting = threading.Event(), threading.Event()
+
+    def series() -> None:
+        try:
+            with SqlAlchemyUnitOfWork(factory) as uow:
+                uow.reservations.add(row("slack:USERIES", at(10), at(11)))
+                first_written.set()
+                assert single_waiting.wait(20)  # the single booking now waits for this row
+                uow.reservations.add(row("slack:USERIES", at(11, 15), at(12)))  # ... and it for it
+                uow.commit()
+            outcomes["series"] = "booked"
+        except SlotTaken:
+            outcomes["series"] = "taken"
+
+    def single() -> None:
+        assert first_written.wait(20)
+        try:
+            with SqlAlchemyUnitOfWork(factory) as uow:
+                uow.reservations.add(row("slack:USINGLE", at(10, 30), at(11, 30)))
+                uow.commit()
+            outcomes["single"] = "booked"
+        except SlotTaken:
+            outcomes["single"] = "taken"
+
+    threads = [threading.Thread(target=series), threading.Thread(target=single)]
+    for thread in threads:
+        thread.start()
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database()"
+    )
+    with engine.connect() as connection:
+        for _ in range(200):
+            if connection.execute(waiting).scalar_one():
+                break
+            connection.rollback()  # a new transaction sees fresh activity statistics
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the single booking never waited for the series' row")
+    single_waiting.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes.values()) == ["booked", "taken"], outcomes
+    with engine.connect() as connection:
+        owners = connection.execute(select(ReservationRow.owner_id).distinct()).scalars().all()
+    winner = next(name for name, outcome in outcomes.items() if outcome == "booked")
+    assert owners == [f"slack:U{winner.upper()}"]
     engine.dispose()
