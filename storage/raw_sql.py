@@ -1,4 +1,4 @@
-"""Hot statements sent straight through the session's psycopg2 cursor (no ORM, no compiling).
+"""Hot statements sent as written through the session's connection (no ORM, no compiling).
 
 Errors come out as SQLAlchemy's own (IntegrityError, OperationalError, ...), like any other
 statement's; as a transaction's first statement on a connection found dead, the statement runs
@@ -8,33 +8,33 @@ once more on a fresh one (the pool is not pinged at checkout).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-import psycopg2
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
 def fetch(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """The rows of one statement run in the session's transaction."""
+    """The rows of one statement run in the session's transaction.
+
+    Sent as written (no compiling), but through SQLAlchemy's connection so that a connection
+    found dead invalidates the whole pool, as for any other statement: the one retry of a
+    transaction's first statement then gets a fresh connection, not another dead one.
+    """
     first = not session.in_transaction()
-    while True:
-        connection = session.connection()
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql, params)
-            return list(cursor.fetchall()) if cursor.description is not None else []
-        except psycopg2.Error as error:
-            dead = isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError)
-            dead = dead and connection.dialect.is_disconnect(error, cursor.connection, cursor)
-            if dead:
-                connection.invalidate(error)
-            if not (dead and first):
-                raise DBAPIError.instance(sql, params, error, psycopg2.Error) from error
-            first = False
-            session.rollback()
-        finally:
-            cursor.close()
+    try:
+        return _run(session, sql, params)
+    except DBAPIError as error:
+        if not (first and error.connection_invalidated):
+            raise
+        session.rollback()  # back to no transaction: the next try checks out a new connection
+        return _run(session, sql, params)
+
+
+def _run(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """One statement's rows (none for a statement that returns none)."""
+    result = session.connection().exec_driver_sql(sql, params)
+    return cast(list[tuple[Any, ...]], result.fetchall()) if result.returns_rows else []
 
 
 def utc(moment: datetime | None) -> datetime | None:
