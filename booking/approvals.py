@@ -44,8 +44,7 @@ def decide(
             decided = r.with_status(ACTIVE, now)
         else:
             decided = r.with_status(rules.REJECTED, now, cancelled_at=now, cancelled_by=approver)
-        uow.reservations.save(decided)
-        outbox.record_change(uow, r, decided, now)
+        outbox.save_change(uow, r, decided, now)
         tell_decision(uow, room, decided, decision)
         uow.commit()
         uow.record("approval_" + outcome, room_id=room.id)
@@ -83,8 +82,7 @@ def expire_next(
         if not uow.approvals.decide(decision):
             return None  # an approver's decision was recorded first
         expired = r.with_status(rules.EXPIRED, now, cancelled_at=now, cancelled_by=rules.TIMEOUT)
-        uow.reservations.save(expired)
-        outbox.record_change(uow, r, expired, now)
+        outbox.save_change(uow, r, expired, now)
         room = uow.rooms.get(r.room_id) or Room(r.room_id, r.room_id, 1)
         tell_decision(uow, room, expired, decision)
         uow.commit()

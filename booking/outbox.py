@@ -41,6 +41,14 @@ def record_change(
         uow.outbox.add(entry)
 
 
+def save_change(
+    uow: AbstractUnitOfWork, before: Reservation, after: Reservation, now: datetime
+) -> None:
+    """Save a changed reservation and queue its calendar writes, in the same transaction."""
+    uow.reservations.save(after)
+    record_change(uow, before, after, now)
+
+
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the n-th failed attempt: 30 s, doubling, at most an hour."""
     wait: timedelta = FIRST_RETRY * (2 ** max(0, min(attempts - 1, 20)))

@@ -144,8 +144,7 @@ def cancel_series(
             )
         cancelled = [r.cancelled(by=actor_id, at=now) for r in targets]
         for before, r in zip(targets, cancelled, strict=True):
-            uow.reservations.save(r)
-            outbox.record_change(uow, before, r, now)
+            outbox.save_change(uow, before, r, now)
         uow.commit()
         uow.record("series_cancelled", room_id=series.room_id)
     return cancelled

@@ -17,7 +17,7 @@ from booking.errors import (
     StaleRooms,
 )
 from booking.model import NO_SHOW, Reservation, Room, TimeSlot
-from booking.outbox import entries_for, record_change
+from booking.outbox import entries_for, record_change, save_change
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
 from booking.usage import Period, Utilisation, compute
@@ -364,8 +364,7 @@ def release_next_no_show(
         if not claimed:
             return None
         released = claimed[0].cancelled(by=NO_SHOW, at=now)
-        uow.reservations.save(released)
-        record_change(uow, claimed[0], released, now)
+        save_change(uow, claimed[0], released, now)
         uow.commit()
         return released
 

@@ -106,8 +106,7 @@ def _settle_offer(uow: AbstractUnitOfWork, entry: WaitEntry, now: datetime) -> N
         uow.waitlist.save(replace(entry, status=rules.BOOKED if taken else rules.DECLINED))
     elif entry.hold_until is not None and entry.hold_until <= now:
         lapsed = held.with_status(EXPIRED, now, cancelled_at=now, cancelled_by="waitlist")
-        uow.reservations.save(lapsed)
-        outbox.record_change(uow, held, lapsed, now)
+        outbox.save_change(uow, held, lapsed, now)
         uow.waitlist.save(replace(entry, status=rules.LAPSED))
         uow.record("offer_lapsed", room_id=entry.room_id)
 
@@ -154,8 +153,7 @@ def take_offer(
             raise OfferLapsed(reservation_id)
         room = resolve_room(uow, held.room_id)
         taken = held.with_status(approvals.initial_status(room, actor_id), now, created_at=now)
-        uow.reservations.save(taken)
-        outbox.record_change(uow, held, taken, now)
+        outbox.save_change(uow, held, taken, now)
         approvals.request_approval(uow, room, taken, now)
         if entry is not None:
             uow.waitlist.save(replace(entry, status=rules.BOOKED))

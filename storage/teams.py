@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from booking.identity import surface_of
 from storage.models import TeamsConversationRow
 from storage.uow import reading
 
@@ -62,7 +63,7 @@ class TeamsConversations:
 
     def display_name(self, owner: str) -> str | None:
         """The name Teams last sent for a Teams user (None for anyone else or unknown)."""
-        if not owner.startswith("teams:"):
+        if surface_of(owner) != "teams":
             return None
         found = self.find(owner)
         user = (found[1].get("user") or {}) if found is not None else {}
