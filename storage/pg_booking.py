@@ -1,4 +1,4 @@
-"""A booking in one statement on PostgreSQL, sent straight through the session's psycopg2 cursor.
+"""A booking in one statement on PostgreSQL, queued behind its room's transaction lock.
 
 The statement inserts the reservation only when the rooms are still at the version the caller
 cached (when it names one) and writes its calendar outbox entry in the same statement; the
@@ -20,6 +20,10 @@ OVERLAP_SQLSTATE = "23P01"  # PostgreSQL exclusion_violation
 # Two writers of overlapping rows can each wait for the other's uncommitted row while checking
 # the exclusion constraint; PostgreSQL aborts one (deadlock_detected) and the other goes on.
 # For the one aborted the slot is taken, exactly as for a plain exclusion violation.
+# Bookings of one room therefore queue on a transaction lock per room first: each then finds
+# the one before it committed (a plain violation) instead of many waiting on each other until
+# deadlock detection or the statement timeout ends them all.
+ROOM_LOCK_CLASS = 72_711  # the two-key advisory lock space; the leader lock uses one key
 CONTENDED_SQLSTATES = frozenset({OVERLAP_SQLSTATE, "40P01"})
 
 INSERTED = (
@@ -30,7 +34,8 @@ INSERTED = (
     ("occurrence", "occurrence"),
 )  # fmt: skip
 BOOKING = """
-WITH r AS (
+WITH l AS (SELECT pg_advisory_xact_lock(%(lock_class)s, hashtext(%(room_id)s::text))),
+r AS (
     INSERT INTO reservations (room_id, owner_id, title, start_at, end_at, active, source,
         created_at, checked_in_at, party_size, sequence, updated_at, status, series_id,
         occurrence)
@@ -39,7 +44,7 @@ WITH r AS (
         %(source)s::varchar, %(created_at)s::timestamptz, %(checked_in_at)s::timestamptz,
         %(party_size)s::integer, %(sequence)s::integer, %(updated_at)s::timestamptz,
         %(status)s::varchar, %(series_id)s::integer, %(occurrence)s::integer
-    FROM rooms_version
+    FROM rooms_version, l
     WHERE %(rooms_version)s::bigint IS NULL OR version = %(rooms_version)s::bigint
     RETURNING id
 ), o AS (
@@ -58,6 +63,7 @@ def booking_values(
     values.update(
         created_at=reservation.created_at or datetime.now(UTC),
         rooms_version=rooms_version,
+        lock_class=ROOM_LOCK_CLASS,
         outbox_room=outbox_room,
         outbox_at=outbox_at,
     )

@@ -66,9 +66,10 @@ def test_fifty_threads_one_slot_exactly_one_booking(pg_url: str) -> None:
 def test_writers_deadlocked_on_the_exclusion_constraint_are_told_the_slot_is_taken(
     pg_url: str,
 ) -> None:
-    """A series (two rows in one transaction) and a single booking overlapping both wait for
-    each other's uncommitted rows; PostgreSQL aborts one. That one hears SlotTaken, never a
-    database error, and the other commits."""
+    """A series (two rows in one transaction) and a single booking overlapping both: without the
+    per-room booking lock they wait for each other's uncommitted rows and PostgreSQL aborts one
+    (deadlock); with it the single booking waits for the series' transaction. Either way one
+    hears SlotTaken, never a database error, and the other commits."""
     engine = make_engine(pg_url, poolclass=NullPool)
     reset(engine)
     factory = make_session_factory(engine)
