@@ -29,9 +29,13 @@ class RoomRepository(Protocol):
 class ReservationRepository(Protocol):
     """Storage of reservations."""
 
-    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
+    def add(
+        self, reservation: Reservation, outbox: Sequence[OutboxEntry] = (), alone: bool = False
+    ) -> Reservation:
         """Store a new reservation and return it with its id, with its calendar outbox entries
-        (their reservation id filled in). StaleRooms under `trying()` when rooms changed."""
+        (their reservation id filled in). StaleRooms under `trying()` when rooms changed.
+        `alone`: the unit of work writes nothing else and commits right after, so storage may
+        make the reservation durable at once (one statement as its own transaction)."""
         ...
 
     def get(self, reservation_id: int, *, for_update: bool = False) -> Reservation | None:
@@ -335,11 +339,19 @@ class AbstractUnitOfWork(abc.ABC):
     approvals: ApprovalRepository
     observer: Observer | None = None
     optimistic = False  # set by trying() for the next `with` only
+    read_only = False  # set by reading() for the next `with` only
 
     def trying(self) -> AbstractUnitOfWork:
-        """This unit of work, for its next `with`, on cached data used unchecked: a write then
-        raises StaleRooms if it changed meanwhile (the caller runs again without trying())."""
+        """This unit of work, for its next `with`, on cached data used unchecked: a write, or a
+        read of reservations, then raises StaleRooms if it changed meanwhile (the caller runs
+        again without trying())."""
         self.optimistic = True
+        return self
+
+    def reading(self) -> AbstractUnitOfWork:
+        """This unit of work, for its next `with`, only reads: each statement may run as its
+        own transaction (no BEGIN or ROLLBACK), and commit() is refused."""
+        self.read_only = True
         return self
 
     def record(self, event: str, **data: Any) -> None:

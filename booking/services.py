@@ -16,7 +16,7 @@ from booking.errors import (
     SlotTaken,
     StaleRooms,
 )
-from booking.model import NO_SHOW, Reservation, Room, TimeSlot
+from booking.model import ACTIVE, NO_SHOW, Reservation, Room, TimeSlot
 from booking.outbox import entries_for, record_change, save_change
 from booking.policy import Policy
 from booking.ports import AbstractUnitOfWork
@@ -104,8 +104,10 @@ def book(
     """Add a reservation (and its calendar outbox entry) inside an open unit of work.
 
     `calendar=False` for a reservation the room's calendar already shows (pulled from it).
-    `precheck=False` when this is the unit of work's only write: the database's overlap guard
-    is then the only check, and on a clash the work is rolled back to name the booking in the way.
+    `precheck=False` when this is the unit of work's only write and the caller commits right
+    after: the database's overlap guard is then the only check, and on a clash the work is
+    rolled back to name the booking in the way; a booking needing no approval (no notices to
+    write after it) may then be made durable by its own statement (`alone`).
     """
     slot = requested.in_utc()
     found = resolve_room(uow, room)
@@ -119,8 +121,9 @@ def book(
         status=approvals.initial_status(found, owner_id),
     )  # fmt: skip
     outbox = entries_for(None, reservation, now) if calendar else []
+    alone = not precheck and reservation.status == ACTIVE  # no approval notices to write after
     try:
-        saved = uow.reservations.add(reservation, outbox)
+        saved = uow.reservations.add(reservation, outbox, alone=alone)
     except SlotTaken:  # the database refused the overlap: name the room all the same
         uow.record("conflict", room_id=found.id, source=source)
         in_way = None
@@ -260,12 +263,23 @@ def _owned_active(
 def day_schedule(
     uow: AbstractUnitOfWork, policy: Policy, *, day: date, room: str | None = None
 ) -> list[RoomDay]:
-    """Each room's reservations on a local calendar day, with free gaps in business hours."""
+    """Each room's reservations on a local calendar day, with free gaps in business hours.
+
+    Read first on the rooms as cached, checked by the reservations' statement itself; again on
+    fresh ones when they had changed. On PostgreSQL that is one statement, and no transaction.
+    """
     start, end = day_bounds(day, policy.tz)
-    with uow:
-        rooms = [resolve_room(uow, room)] if room else uow.rooms.list()
-        only = rooms[0].id if room else None
-        booked = uow.reservations.active_between(start, end, only)
+
+    def attempt(unit: AbstractUnitOfWork) -> tuple[list[Room], list[Reservation]]:
+        with unit.reading():
+            rooms = [resolve_room(unit, room)] if room else unit.rooms.list()
+            only = rooms[0].id if room else None
+            return rooms, unit.reservations.active_between(start, end, only)
+
+    try:
+        rooms, booked = attempt(uow.trying())
+    except (StaleRooms, RoomNotFound):  # perhaps only unknown to the cache: ask the database
+        rooms, booked = attempt(uow)
     window = _open_window(policy, day)
     by_room: dict[str, list[Reservation]] = {r.id: [] for r in rooms}
     for b in booked:  # already ordered by start

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
 
 CONNECT_TIMEOUT_S = 2
+TRANSACTION_IDLE = 0  # psycopg2.extensions.TRANSACTION_STATUS_IDLE: no transaction open
 T = TypeVar("T")
 STATEMENT_TIMEOUT_MS = 5000
+READING = "roombot_reading"  # Session.info key: its statements each run as their own transaction
+SWITCHED = "roombot_no_transactions"  # pool record info key: autocommit switched on by us
 
 
 def normalise_url(url: str) -> str:
@@ -54,7 +58,44 @@ def make_engine(url: str, **overrides: Any) -> Engine:
         for key in ("pool_size", "max_overflow", "pool_timeout", "pool_recycle"):
             options.pop(key)
     options.update(overrides)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    event.listen(engine, "reset", _transactions_again)
+    return engine
+
+
+def _transactions_again(dbapi_connection: Any, record: Any, _state: Any) -> None:
+    """A connection goes back to the pool opening transactions again (BEGIN before the first
+    statement) when a reading unit of work or a booking made alone had switched them off
+    (an engine made with isolation_level="AUTOCOMMIT" keeps its own setting).
+
+    psycopg2 keeps the mode on the client: switching sends nothing to the server, so nothing
+    of a session lingers on the server connection (PgBouncer's transaction pooling is safe).
+    Should switching fail, SQLAlchemy drops the connection instead of pooling it.
+    """
+    if record is not None and record.info.pop(SWITCHED, False):
+        dbapi_connection.autocommit = False
+
+
+def no_transactions(pooled: PoolProxiedConnection) -> bool:
+    """Let a pooled connection run each statement as its own transaction (no BEGIN, COMMIT or
+    ROLLBACK round trips) when it has no transaction open; True when it now does. The pool's
+    reset switches transactions on again when it is returned (`_transactions_again`)."""
+    dbapi: Any = pooled.dbapi_connection
+    if dbapi is None:
+        return False
+    if not dbapi.autocommit:
+        if dbapi.info.transaction_status != TRANSACTION_IDLE:
+            return False
+        pooled.info[SWITCHED] = True
+        dbapi.autocommit = True
+    return True
+
+
+def without_transaction(connection: Connection) -> bool:
+    """`no_transactions` for a SQLAlchemy connection (PostgreSQL only)."""
+    if connection.dialect.name != "postgresql":
+        return False
+    return no_transactions(connection.connection)
 
 
 def _sqlite_engine(url: str, **overrides: Any) -> Engine:
@@ -107,6 +148,14 @@ class RetryingSession(Session):
                 raise
             self.rollback()  # back to no transaction: the next try checks out a new connection
             return super()._execute_internal(*args, **kw)
+
+
+@event.listens_for(RetryingSession, "after_begin")
+def _reading(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """A reading session's connection runs each statement as its own transaction (see
+    `storage.uow.SqlAlchemyUnitOfWork.reading`); also the fresh one of a retry."""
+    if session.info.get(READING):
+        without_transaction(connection)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

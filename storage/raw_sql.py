@@ -10,8 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from storage.engine import no_transactions
 
 
 def fetch(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -35,6 +38,36 @@ def _run(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, 
     """One statement's rows (none for a statement that returns none)."""
     result = session.connection().exec_driver_sql(sql, params)
     return cast(list[tuple[Any, ...]], result.fetchall()) if result.returns_rows else []
+
+
+def alone(engine: Engine, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of one statement run as its own transaction (PostgreSQL, autocommit: one round
+    trip, no BEGIN or COMMIT) on a pooled connection, past SQLAlchemy's execution machinery.
+
+    Errors come out as SQLAlchemy's, as from `fetch`. A connection found dead is dropped from
+    the pool and the error says `connection_invalidated`: the statement may or may not have
+    run (the connection can die after the commit, before the answer), so the caller decides.
+    """
+    pooled = engine.raw_connection()
+    dbapi: Any = pooled.dbapi_connection
+    cursor = None
+    try:
+        no_transactions(pooled)  # fresh from the pool: none is open
+        cursor = dbapi.cursor()
+        cursor.execute(sql, params)
+        return cast(list[tuple[Any, ...]], cursor.fetchall())
+    except engine.dialect.loaded_dbapi.Error as error:
+        dead = engine.dialect.is_disconnect(error, dbapi, cursor)
+        if dead:
+            pooled.invalidate(error)
+        raise DBAPIError.instance(
+            sql, params, error, engine.dialect.loaded_dbapi.Error,
+            connection_invalidated=dead, dialect=engine.dialect,
+        ) from error  # fmt: skip
+    finally:
+        if cursor is not None and not cursor.closed:
+            cursor.close()
+        pooled.close()
 
 
 def utc(moment: datetime | None) -> datetime | None:

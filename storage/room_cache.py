@@ -75,9 +75,13 @@ class RoomCache:
 
     def checked(self, session: Session) -> Rooms:
         """The rooms, after reading the table's version in the session's transaction."""
+        return self.at(session, self.version(session))
+
+    def version(self, session: Session) -> int:
+        """The rooms table's version number, read in the session's transaction."""
         if session.get_bind().dialect.name == "postgresql":  # the hot path: no SQL compiling
-            return self.at(session, int(raw_sql.fetch(session, VERSION_SQL, {})[0][0]))
-        return self.at(session, int(session.execute(VERSION).scalar_one()))
+            return int(raw_sql.fetch(session, VERSION_SQL, {})[0][0])
+        return int(session.execute(VERSION).scalar_one())
 
 
 _CACHES: weakref.WeakKeyDictionary[Engine, RoomCache] = weakref.WeakKeyDictionary()

@@ -22,6 +22,7 @@ from storage import pg_reads, usage
 from storage.approval_repos import SqlApprovalRepository, SqlNoticeRepository
 from storage.boards import SqlBoardTokens
 from storage.calendar_repos import SqlCalendarLinks, SqlFeedTokens, SqlOutbox
+from storage.engine import READING
 from storage.models import CalendarOutboxRow, JobRunRow, ReservationRow
 from storage.pg_booking import CONTENDED_SQLSTATES, booking_values, insert_booking
 from storage.room_cache import SqlRoomRepository, cache_for
@@ -102,17 +103,21 @@ class SqlReservationRepository:
     def __init__(self, session: Session, rooms: SqlRoomRepository | None = None):
         self.session, self.rooms = session, rooms
 
-    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
+    def add(
+        self, reservation: Reservation, outbox: Sequence[OutboxEntry] = (), alone: bool = False
+    ) -> Reservation:
         """Insert the reservation and its calendar outbox entries (their reservation id filled
-        in); on PostgreSQL one statement, which also checks unchecked cached rooms' version."""
+        in); on PostgreSQL one statement, which also checks unchecked cached rooms' version,
+        and (`alone`, nothing else to write) runs as its own transaction when none is open."""
         if self.session.get_bind().dialect.name != "postgresql":
             return self._add_rows(reservation, outbox)
         unchecked = self.rooms.unchecked if self.rooms is not None else None
         first = outbox[0] if outbox and _plain(outbox[0]) else None
         rest = outbox[1:] if first is not None else outbox
-        at = first.created_at if first is not None else None
-        values = booking_values(reservation, unchecked, first.room_id if first else None, at)
-        new_id = insert_booking(self.session, values)
+        sql, values = booking_values(
+            reservation, unchecked, (first.room_id, first.created_at) if first else None
+        )
+        new_id = insert_booking(self.session, sql, values, alone=alone and not rest)
         if new_id is None:  # the rooms changed since this process cached them
             if self.rooms is not None:
                 self.rooms.cache.forget()
@@ -132,7 +137,7 @@ class SqlReservationRepository:
 
         Plain statements, not the ORM's flush: after a refused overlap the session stays usable.
         """
-        values = booking_values(reservation, None, None, None)
+        values = booking_values(reservation, None, None)[1]  # absent columns default to NULL
         with overlap_as_slot_taken(reservation.room_id):
             row = self.session.execute(INSERT_ROW, values).one()
         for entry in outbox:
@@ -163,12 +168,27 @@ class SqlReservationRepository:
         self, start: datetime, end: datetime, room_id: str | None = None
     ) -> list[Reservation]:
         if self.session.get_bind().dialect.name == "postgresql":
-            return pg_reads.active_between(self.session, start, end, room_id)
+            return self._pg_between(start, end, room_id)
         query = select(RESERVATIONS).where(holding(), self._overlapping(start, end))
         if room_id is not None:
             query = query.where(ReservationRow.room_id == room_id)
         rows = self.session.execute(query.order_by(ReservationRow.start_at, ReservationRow.id))
         return [reservation_from_row(r) for r in rows]  # plain rows: no ORM identity work to read
+
+    def _pg_between(self, start: datetime, end: datetime, room_id: str | None) -> list[Reservation]:
+        """The PostgreSQL read; with rooms used unchecked (trying()), it checks their version
+        in the same statement and raises StaleRooms when they changed."""
+        unchecked = self.rooms.unchecked if self.rooms is not None else None
+        found, version = pg_reads.active_between(
+            self.session, start, end, room_id, unchecked is not None
+        )
+        if unchecked is not None and self.rooms is not None:
+            if version is None:  # nothing found, so no version came back: read it
+                version = self.rooms.cache.version(self.session)
+            if version != unchecked:
+                self.rooms.cache.forget()
+                raise StaleRooms()
+        return found
 
     def _overlapping(self, start: datetime, end: datetime) -> ColumnElement[bool]:
         """start_at < end AND end_at > start (SQLite; PostgreSQL asks its GiST index, pg_reads)."""
@@ -318,12 +338,18 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.nested = False
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
-        outer = _held_sqlite_session(self.session_factory)
+        sqlite = _is_sqlite(self.session_factory)
+        outer = _held_sqlite_session(self.session_factory) if sqlite else None
         self.nested = outer is not None
         self.session = outer if outer is not None else self.session_factory()
-        if not self.nested and _is_sqlite(self.session_factory):
+        if not self.nested and sqlite:
             _HELD.sessions = {**_held(), id(self.session_factory.kw["bind"]): self.session}
-        optimistic, self.optimistic = self.optimistic and not self.nested, False
+        # Only PostgreSQL's statements check cached rooms' version themselves (pg_booking,
+        # pg_reads): on SQLite every unit of work reads the version first.
+        optimistic, self.optimistic = self.optimistic and not sqlite, False
+        self.reads_only, self.read_only = self.read_only, False
+        if self.reads_only and not sqlite:
+            self.session.info[READING] = True  # no BEGIN, no ROLLBACK (storage/engine.py)
         self.rooms = SqlRoomRepository(self.session, cache_for(self.bind), optimistic)
         self.reservations = SqlReservationRepository(self.session, self.rooms)
         for name in LAZY_REPOSITORIES:  # the others are made when first used (see __getattr__)
@@ -349,10 +375,13 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             _HELD.sessions = {k: v for k, v in _held().items() if k != key}
 
     def commit(self) -> None:
+        if self.reads_only:
+            raise RuntimeError("a reading unit of work cannot commit")
         if self.nested:
             self.session.flush()  # committed (or not) with the outer unit of work
             return
-        self.session.commit()  # overlaps were already refused at flush (immediate constraint)
+        if self.session.in_transaction():  # else nothing began: nothing to write (a booking
+            self.session.commit()  # made alone is durable already); overlaps refused at flush
 
     def rollback(self) -> None:
         if not self.nested:

@@ -43,7 +43,9 @@ class FakeReservationRepository:
         for reservation in reservations:
             self.add(reservation)
 
-    def add(self, reservation: Reservation, outbox: Sequence[OutboxEntry] = ()) -> Reservation:
+    def add(
+        self, reservation: Reservation, outbox: Sequence[OutboxEntry] = (), alone: bool = False
+    ) -> Reservation:
         self._refuse_overlap(reservation)
         stored = replace(reservation, id=self._next_id)
         self._next_id += 1
@@ -334,6 +336,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.approvals = self.fake_approvals = FakeApprovalRepository(rows)
         self.committed = False
         self.commits = 0
+        self.reads_only = False
         self._snapshot = self._state()
 
     def _state(self) -> dict[str, Any]:
@@ -352,7 +355,14 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             "approvals": dict(self.fake_approvals.rows),
         }
 
+    def __enter__(self) -> FakeUnitOfWork:
+        self.optimistic = False  # the fake has no cache: trying() changes nothing
+        self.reads_only, self.read_only = self.read_only, False
+        return self
+
     def commit(self) -> None:
+        if self.reads_only:
+            raise RuntimeError("a reading unit of work cannot commit")
         self._snapshot = self._state()
         self.committed = True
         self.commits += 1
