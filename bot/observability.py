@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextvars
 import hmac
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from logging.handlers import WatchedFileHandler
 from pathlib import Path
 
@@ -30,6 +30,7 @@ TOKEN_SHAPES = (
     r"(?P<url>://[^:/@\s]*:)[^@/\s]+(?P<at>@)",  # credentials inside URLs (user may be empty)
 )  # fmt: skip
 TOKEN_PATTERNS = [re.compile(shape) for shape in TOKEN_SHAPES]
+REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,64}")  # an incoming X-Request-Id kept as is
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -115,7 +116,7 @@ def install(app: Flask, settings: Settings) -> None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-Id", "")
         g.request_id = (
-            incoming if re.fullmatch(r"[A-Za-z0-9._-]{1,64}", incoming) else uuid.uuid4().hex[:16]
+            incoming if incoming and REQUEST_ID_SHAPE.fullmatch(incoming) else os.urandom(8).hex()
         )
         REQUEST_ID.set(g.request_id)
 
@@ -127,9 +128,10 @@ def install(app: Flask, settings: Settings) -> None:
         log.info(
             "%s %s %s took %.3f seconds", request.method, request.path, response.status_code, took
         )
-        response.headers["X-Request-Id"] = g.get("request_id", "-")
-        for name, value in SECURITY_HEADERS.items():  # a page may bring its own CSP (boards)
-            response.headers.setdefault(name, value)
+        headers = response.headers
+        headers["X-Request-Id"] = g.get("request_id", "-")
+        present = {name.lower() for name, _ in headers.items()}  # a page may bring its own CSP
+        headers.extend([(n, v) for n, v in SECURITY_HEADERS.items() if n.lower() not in present])
         if request.is_secure:  # behind the TLS proxy (X-Forwarded-Proto: https); never a redirect
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,21 +26,39 @@ def room_json(room: Room) -> dict[str, Any]:
 
 def reservation_json(reservation: Reservation, tz: ZoneInfo) -> dict[str, Any]:
     """A reservation as the API shows it: local date and times plus ISO instants."""
-    start = reservation.start.astimezone(tz).isoformat()  # 'YYYY-MM-DDTHH:MM:SS+09:00'
-    end = reservation.end.astimezone(tz).isoformat()
-    return {
-        "id": reservation.id,
-        "room-id": reservation.room_id,
-        "date": start[:10],
-        "start-time": start[11:16],
-        "end-time": end[11:16],
-        "start": start,
-        "end": end,
-        "title": reservation.title,
-        "owner": owner_json(reservation.owner_id),
-        "status": reservation.status,  # active | pending | held | cancelled | rejected | expired
-        "series-id": reservation.series_id,
-    }
+    return reservations_json([reservation], tz)[0]
+
+
+def reservations_json(reservations: Iterable[Reservation], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Reservations as the API shows them; each instant and owner written once (a day's list
+    repeats the same few start and end times and people)."""
+    local: dict[datetime, str] = {}
+    owners: dict[str, str] = {}
+    shown = []
+    for r in reservations:
+        slot = r.slot
+        start = local.get(slot.start) or local.setdefault(
+            slot.start,
+            slot.start.astimezone(tz).isoformat(),  # 'YYYY-MM-DDTHH:MM:SS+09:00'
+        )
+        end = local.get(slot.end) or local.setdefault(slot.end, slot.end.astimezone(tz).isoformat())
+        owner = owners.get(r.owner_id) or owners.setdefault(r.owner_id, owner_json(r.owner_id))
+        shown.append(
+            {  # keys in sorted order: the JSON encoder's sort then finds them in place
+                "date": start[:10],
+                "end": end,
+                "end-time": end[11:16],
+                "id": r.id,
+                "owner": owner,
+                "room-id": r.room_id,
+                "series-id": r.series_id,
+                "start": start,
+                "start-time": start[11:16],
+                "status": r.status,  # active | pending | held | cancelled | rejected | expired
+                "title": r.title,
+            }
+        )
+    return shown
 
 
 def owner_json(owner: str) -> str:

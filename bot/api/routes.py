@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -10,10 +11,11 @@ from booking.errors import ReservationNotFound
 from booking.identity import parse as parse_identity
 from bot.api.auth import API_USER, TokenCheck, acting_user
 from bot.api.parsing import optional, parse_date, parse_new_reservation
-from bot.api.present import reservation_json, room_json
+from bot.api.present import reservation_json, reservations_json, room_json
 from bot.conversation.desk import Desk
 
 MAX_ID = 2**63 - 1
+BY_START_AND_ROOM = attrgetter("slot.start", "room_id")
 
 
 def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
@@ -34,10 +36,8 @@ def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
         who = parse_identity(owner, "api") if owner else None
         days = desk.schedule(room, day)
         found = [r for d in days for r in d.reservations if who in (None, r.owner_id)]
-        found.sort(key=lambda r: (r.start, r.room_id))
-        return jsonify(
-            {"date": day.isoformat(), "reservations": [reservation_json(r, tz) for r in found]}
-        )
+        found.sort(key=BY_START_AND_ROOM)
+        return jsonify({"date": day.isoformat(), "reservations": reservations_json(found, tz)})
 
     @bp.post("/reservations")
     def create() -> tuple[Response, int]:
