@@ -5,10 +5,12 @@
 
 Loads the migrated database with `--rooms` rooms and `--reservations` non-overlapping
 reservations (5% cancelled) spread over 365 days, 275 in the past and 90 ahead, with COPY. Then,
-for today's date in Japan, times (median and p95 over `--runs`):
+for today's date in Japan, times (median and p95 over `--runs`, taken in turn, so that
+a shared machine's changing load falls on all of them alike):
   baseline  the raw SQL (psycopg2) that returns the day's active reservations of every room;
   service   services.day_schedule(uow, policy, day=today): every room, reservations, free gaps;
-  api       GET /api/reservations?date=today through the Flask test client;
+  api       GET /api/reservations?date=today through the Flask test client (and once more
+            without the client decoding the answer's JSON: the server's part alone);
 prints the ratios to the baseline, and EXPLAIN (ANALYZE, BUFFERS) of the reservations query the
 repository really issues (captured with a `before_cursor_execute` listener), saying whether it
 uses an index.
@@ -195,6 +197,9 @@ def measure(url: str, engine: Engine, dsn: str, today: date, runs: int) -> dict[
         response = client.get(f"/api/reservations?date={today.isoformat()}")
         assert response.status_code == 200 and response.get_json()["reservations"]
 
+    def api_undecoded(_: int) -> None:  # without the test client decoding the answer's JSON
+        assert client.get(f"/api/reservations?date={today.isoformat()}").status_code == 200
+
     work: dict[str, Callable[[int], object]] = {
         "baseline": sql(RANGE_QUERY, (start, end)),
         "plain": sql(RAW_QUERY, (end, start)),
@@ -202,11 +207,14 @@ def measure(url: str, engine: Engine, dsn: str, today: date, runs: int) -> dict[
             SqlAlchemyUnitOfWork(factory), policy, day=today
         ),
         "api": api,
+        "api_undecoded": api_undecoded,
     }
-    results = {}
-    for name, job in work.items():
+    for job in work.values():
         timed(10, job)  # warm-up: connections, statement caches
-        results[name] = timed(runs, job)
+    results: dict[str, list[float]] = {name: [] for name in work}
+    for _ in range(runs):  # interleaved: a shared machine's load moves all of them alike
+        for name, job in work.items():
+            results[name] += timed(1, job)
     raw.close()
     return results
 
@@ -246,6 +254,9 @@ def report(
     print(summary("raw SQL, the repository's range predicate (baseline)", base, base))
     print(summary("services.day_schedule (all rooms)", results["service"], base))
     print(summary("GET /api/reservations?date= (test client)", results["api"], base))
+    print(
+        summary("  the same, the answer not decoded by the client", results["api_undecoded"], base)
+    )
     print(summary("raw SQL, plain start/end comparison (before 0003)", results["plain"], base))
     statement, parameters = issued_query(engine, today)
     plan = explain(dsn, statement, parameters)
