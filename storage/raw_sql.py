@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from storage.engine import no_transactions
+from storage.engine import READING, no_transactions
 
 
 def fetch(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -23,8 +23,15 @@ def fetch(session: Session, sql: str, params: dict[str, Any]) -> list[tuple[Any,
     Sent as written (no compiling), but through SQLAlchemy's connection so that a connection
     found dead invalidates the whole pool, as for any other statement: the one retry of a
     transaction's first statement then gets a fresh connection, not another dead one.
+    In a reading session (no transaction yet) the statement runs `alone`, as a read can.
     """
     first = not session.in_transaction()
+    if first and session.info.get(READING):  # a read needs no transaction, nor the session's
+        try:
+            return alone(session.get_bind().engine, sql, params)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise  # else once more below: a read can run twice
     try:
         return _run(session, sql, params)
     except DBAPIError as error:
@@ -48,7 +55,14 @@ def alone(engine: Engine, sql: str, params: dict[str, Any]) -> list[tuple[Any, .
     the pool and the error says `connection_invalidated`: the statement may or may not have
     run (the connection can die after the commit, before the answer), so the caller decides.
     """
-    pooled = engine.raw_connection()
+    errors = engine.dialect.loaded_dbapi.Error
+    try:
+        pooled = engine.raw_connection()
+    except errors as error:  # no connection to be had (the server is down): as SQLAlchemy says it
+        dead = engine.dialect.is_disconnect(error, None, None)
+        raise DBAPIError.instance(
+            None, None, error, errors, connection_invalidated=dead, dialect=engine.dialect
+        ) from error
     dbapi: Any = pooled.dbapi_connection
     cursor = None
     try:
@@ -56,14 +70,13 @@ def alone(engine: Engine, sql: str, params: dict[str, Any]) -> list[tuple[Any, .
         cursor = dbapi.cursor()
         cursor.execute(sql, params)
         return cast(list[tuple[Any, ...]], cursor.fetchall())
-    except engine.dialect.loaded_dbapi.Error as error:
+    except errors as error:
         dead = engine.dialect.is_disconnect(error, dbapi, cursor)
         if dead:
             pooled.invalidate(error)
         raise DBAPIError.instance(
-            sql, params, error, engine.dialect.loaded_dbapi.Error,
-            connection_invalidated=dead, dialect=engine.dialect,
-        ) from error  # fmt: skip
+            sql, params, error, errors, connection_invalidated=dead, dialect=engine.dialect
+        ) from error
     finally:
         if cursor is not None and not cursor.closed:
             cursor.close()
