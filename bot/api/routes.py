@@ -11,7 +11,7 @@ from booking.errors import ReservationNotFound
 from booking.identity import parse as parse_identity
 from bot.api.auth import API_USER, TokenCheck, acting_user
 from bot.api.parsing import optional, parse_date, parse_new_reservation
-from bot.api.present import reservation_json, reservations_json, room_json
+from bot.api.present import day_json, reservation_json, room_json
 from bot.conversation.desk import Desk
 
 MAX_ID = 2**63 - 1
@@ -37,7 +37,7 @@ def create_blueprint(desk: Desk, auth: TokenCheck) -> Blueprint:
         days = desk.schedule(room, day)
         found = [r for d in days for r in d.reservations if who in (None, r.owner_id)]
         found.sort(key=BY_START_AND_ROOM)
-        return jsonify({"date": day.isoformat(), "reservations": reservations_json(found, tz)})
+        return Response(day_json(day, found, tz), mimetype="application/json")
 
     @bp.post("/reservations")
     def create() -> tuple[Response, int]:

@@ -183,3 +183,21 @@ def test_chat_offers_a_complete_slot_then_books_it_on_yes(client: FlaskClient) -
     booked = client.post("/api/chat", json={"message": "はい"} | session).json or {}
     assert booked["confirm"] is None
     assert [(r["room-id"], r["start-time"]) for r in booked["reservations"]] == [("2", "14:00")]
+
+
+def test_a_day_list_is_written_exactly_as_jsonify_writes_it(db_url: str) -> None:
+    """The day's list (encoded by orjson) is byte for byte what Flask's jsonify writes for the
+    same reservations: sorted keys, compact, UTF-8 unescaped, a closing newline."""
+    app = make_app(db_url)
+    client = app.test_client()
+    titles = ['定例 "週次" \\ 𝄞', "A\u2028B", "plain"]
+    for hour, title in zip((9, 11, 13), titles, strict=True):
+        body = GUIDE_BODY | {"start-time": f"{hour}:00", "end-time": f"{hour + 1}:00"}
+        made = client.post("/api/reservations", json=body | {"title": title, "owner": "U0AB"})
+        assert made.status_code == 201, made.json
+    listed = client.get("/api/reservations?date=2025-09-29")
+    assert listed.status_code == 200 and listed.mimetype == "application/json"
+    with app.app_context():
+        expected = app.json.response(listed.json).get_data()  # what jsonify writes
+    assert listed.get_data() == expected
+    assert [r["title"] for r in (listed.json or {})["reservations"]] == titles
