@@ -1,20 +1,24 @@
 """Booking throughput: the service layer and POST /api/reservations against raw psycopg2 INSERTs.
 
     .venv/bin/python -m bench.booking_throughput --database-url postgresql://postgres@127.0.0.1/rb_bench
-        [--bookings 2000] [--clients 8] [--workers 5]
+        [--bookings 2000] [--clients 8] [--workers 5] [--rounds 4]
 
 Every booking goes to a distinct (room, half-hour) slot from tomorrow on, one transaction each,
 into the migrated `reservations` table (exclusion constraint and indexes in place), emptied
-before every mode. Four modes, same run:
+before every mode. The modes take turns, `--rounds` times (each a quarter of the bookings by
+default), so that a shared machine's changing load falls on all of them alike; connections are
+opened before any timing. Modes, same run:
   (c1) raw psycopg2: one connection, INSERT ... RETURNING id + COMMIT per booking (baseline of a);
   (a)  services.create_reservation with SqlAlchemyUnitOfWork, one caller;
   (c8) raw psycopg2: `--clients` threads, one connection each (baseline of b);
   (b)  POST /api/reservations to gunicorn (deploy/gunicorn.conf.py, bearer token, production
-       settings), `--clients` threads with keep-alive connections.
+       settings), `--clients` threads with keep-alive connections;
+  (m)  the same POSTs to a WSGI app that does nothing (bench/minimal_wsgi_app.py) under the
+       same gunicorn settings: the ceiling gunicorn itself puts on (b) on this machine.
 Also (c1o): raw psycopg2 writing the same two rows the service layer writes (the reservation
 and its calendar outbox entry) in one statement, to tell the database's extra work from ours.
-Prints bookings/s per mode and the ratios a / c1, a / c1o and b / c8; checks every mode stored exactly
-its bookings with no overlap.
+Prints bookings/s per mode and the ratios a / c1, a / c1o, b / c8 and m / c8; checks every mode
+stored exactly its bookings with no overlap.
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg2
 from sqlalchemy import Engine, text
@@ -77,10 +82,9 @@ def split(items: list[T], parts: int) -> list[list[T]]:
     return [items[i::parts] for i in range(parts)]
 
 
-def raw_inserts(dsn: str, work: list[Slot], outbox: bool = False) -> None:
+def raw_inserts(conn: Any, work: list[Slot], outbox: bool = False) -> None:
     """Insert each slot in its own transaction over one psycopg2 connection (with `outbox`,
     its calendar outbox row too, in the same statement, as the service layer writes it)."""
-    conn = psycopg2.connect(dsn)
     with conn.cursor() as cur:
         for room, start, end in work:
             now = datetime.now(UTC)
@@ -90,12 +94,11 @@ def raw_inserts(dsn: str, work: list[Slot], outbox: bool = False) -> None:
                 cur.execute(INSERT, (room, "U1", "", start, end, now))
             cur.fetchone()
             conn.commit()
-    conn.close()
 
 
-def service_calls(engine: Engine, work: list[Slot]) -> None:
+def service_calls(factory: Any, work: list[Slot]) -> None:
     """Book each slot through services.create_reservation."""
-    factory, policy = make_session_factory(engine), Settings().policy()
+    policy = Settings().policy()
     for room, start, end in work:
         services.create_reservation(
             SqlAlchemyUnitOfWork(factory), policy, room=room, start=start, end=end,
@@ -104,13 +107,9 @@ def service_calls(engine: Engine, work: list[Slot]) -> None:
 
 
 def http_posts(
-    server_conn: Callable[[], http.client.HTTPConnection],
-    work: list[Slot],
-    *,
-    latencies: list[float],
+    conn: http.client.HTTPConnection, work: list[Slot], *, latencies: list[float]
 ) -> None:
     """POST each slot on one kept-alive connection; record each request's latency."""
-    conn = server_conn()
     headers = {"Authorization": f"Bearer {TOKEN}"}
     for room, start, end in work:
         body = {"room-id": room, "date": start.date().isoformat(),
@@ -162,15 +161,41 @@ def check(engine: Engine, expected: int) -> None:
         raise RuntimeError(f"stored {count} rows (expected {expected}), {overlaps} overlaps")
 
 
-def measure(engine: Engine, job: Callable[[list[Slot]], None], warm: list[Slot],
-            work: list[Slot], clients: int) -> float:  # fmt: skip
-    """Warm up, empty the table, book `work` from `clients` threads; bookings per second."""
-    in_threads([partial(job, part) for part in split(warm, clients)])
+Job = Callable[[int, list[Slot]], None]  # (client number, its slots)
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A way of booking: the job each client runs, how many clients, whether rows result."""
+
+    job: Job
+    clients: int
+    books: bool = True
+
+
+def run(engine: Engine, mode: Mode, work: list[Slot]) -> float:
+    """Book `work` from the mode's clients into the empty table, check and empty it; seconds."""
+    parts = enumerate(split(work, mode.clients))
+    seconds = in_threads([partial(mode.job, i, part) for i, part in parts])
+    check(engine, len(work) if mode.books else 0)
     empty(engine)
-    seconds = in_threads([partial(job, part) for part in split(work, clients)])
-    check(engine, len(work))
+    return seconds
+
+
+def measure(
+    engine: Engine, modes: dict[str, Mode], warm: list[Slot], work: list[Slot], rounds: int
+) -> dict[str, float]:
+    """Bookings per second of each mode: warmed up, then `rounds` rounds in which every mode
+    books its share of `work` in turn, so that a shared machine's changing load falls on all
+    of them alike."""
     empty(engine)
-    return len(work) / seconds
+    for mode in modes.values():
+        run(engine, mode, warm)
+    seconds = dict.fromkeys(modes, 0.0)
+    for part in (work[i::rounds] for i in range(rounds)):
+        for name, mode in modes.items():
+            seconds[name] += run(engine, mode, part)
+    return {name: len(work) / took for name, took in seconds.items()}
 
 
 def gunicorn_env(url: str, logs: str) -> dict[str, str]:
@@ -189,24 +214,33 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=5, help="gunicorn workers (shipped: 2*CPU+1)"
     )
+    parser.add_argument("--rounds", type=int, default=4, help="rounds the modes take in turn")
     args = parser.parse_args()
     if is_sqlite(args.database_url):
         parser.error("--database-url must be PostgreSQL (the raw baseline is psycopg2)")
     url, engine = fresh_database(args.database_url)
     dsn, k = libpq_dsn(url), args.clients
     work, warm = slots(args.bookings), slots(20 * k, first_day_offset=80)
-    rates = {
-        "c1": measure(engine, partial(raw_inserts, dsn), warm, work, 1),
-        "c1o": measure(engine, partial(raw_inserts, dsn, outbox=True), warm, work, 1),
-        "a": measure(engine, partial(service_calls, engine), warm, work, 1),
-        "c8": measure(engine, partial(raw_inserts, dsn), warm, work, k),
-    }
+    raw = [psycopg2.connect(dsn) for _ in range(k)]  # connections opened before any timing
+    factory = make_session_factory(engine)
     latencies: list[float] = []
     env = gunicorn_env(url, tempfile.mkdtemp())
-    with gunicorn("bot.wsgi:app", env, args.workers, "/health/live") as server:
-        post = partial(http_posts, server.connection, latencies=latencies)
-        rates["b"] = measure(engine, post, warm, work, k)
-        latencies[:] = latencies[len(warm) :]  # keep the measured run's only
+    ceiling = gunicorn("bench.minimal_wsgi_app:app", {}, args.workers, shipped=False)
+    with gunicorn("bot.wsgi:app", env, args.workers, "/health/live") as server, ceiling as bare:
+        http = [server.connection() for _ in range(k)]
+        bare_http = [bare.connection() for _ in range(k)]
+        modes = {
+            "c1": Mode(lambda i, part: raw_inserts(raw[i], part), 1),
+            "c1o": Mode(lambda i, part: raw_inserts(raw[i], part, outbox=True), 1),
+            "a": Mode(lambda i, part: service_calls(factory, part), 1),
+            "c8": Mode(lambda i, part: raw_inserts(raw[i], part), k),
+            "b": Mode(lambda i, part: http_posts(http[i], part, latencies=latencies), k),
+            "m": Mode(lambda i, part: http_posts(bare_http[i], part, latencies=[]), k, False),
+        }
+        rates = measure(engine, modes, warm, work, args.rounds)
+        latencies[:] = latencies[len(warm) :]  # keep the measured runs' only
+    for conn in raw:
+        conn.close()
     report(engine, args, rates, latencies)
 
 
@@ -216,13 +250,14 @@ def report(
     """Print the table of rates and ratios."""
     with engine.connect() as conn:
         version = conn.execute(text("SHOW server_version")).scalar_one()
-    print(f"PostgreSQL {version}; {args.bookings} bookings per mode on distinct slots, one transaction each; "
-          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    print(f"PostgreSQL {version}; {args.bookings} bookings per mode on distinct slots, one transaction each, "
+          f"in {args.rounds} rounds; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
     rows = [("c1", "raw psycopg2 INSERT (baseline of a)", 1),
             ("c1o", "raw psycopg2 INSERT + its outbox row, 1 statement", 1),
             ("a", "services.create_reservation", 1),
             ("c8", "raw psycopg2 INSERT (baseline of b)", args.clients),
-            ("b", f"POST /api/reservations, gunicorn {args.workers} workers", args.clients)]  # fmt: skip
+            ("b", f"POST /api/reservations, gunicorn {args.workers} workers", args.clients),
+            ("m", "POST to a do-nothing WSGI app, same gunicorn", args.clients)]  # fmt: skip
     print(f"{'mode':<52} {'clients':>7} {'bookings/s':>11}")
     for key, name, clients in rows:
         print(f"({key:>2}) {name:<47} {clients:>7} {rates[key]:>11.0f}")
@@ -230,6 +265,9 @@ def report(
     print(f"ratio a / c1o (same two rows written raw, 1 client): {rates['a'] / rates['c1o']:.2f}x")
     print(
         f"ratio b / c8 (HTTP API vs raw, {args.clients} clients): {rates['b'] / rates['c8']:.2f}x"
+    )
+    print(
+        f"ratio m / c8 (gunicorn's own ceiling, {args.clients} clients): {rates['m'] / rates['c8']:.2f}x"
     )
     print(f"POST latency under load: p50 {statistics.median(latencies) * 1000:.1f} ms, "
           f"p95 {percentile(latencies, 95) * 1000:.1f} ms")  # fmt: skip
