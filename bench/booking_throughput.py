@@ -110,6 +110,7 @@ def http_posts(
     conn: http.client.HTTPConnection, work: list[Slot], *, latencies: list[float]
 ) -> None:
     """POST each slot on one kept-alive connection; record each request's latency."""
+    conn.close()  # reopened by the first request: gunicorn drops a connection idle for 5 s
     headers = {"Authorization": f"Bearer {TOKEN}"}
     for room, start, end in work:
         body = {"room-id": room, "date": start.date().isoformat(),
