@@ -1,11 +1,11 @@
 """Booking throughput: the service layer and POST /api/reservations against raw psycopg2 INSERTs.
 
     .venv/bin/python -m bench.booking_throughput --database-url postgresql://postgres@127.0.0.1/rb_bench
-        [--bookings 2000] [--clients 8] [--workers 5] [--rounds 4]
+        [--bookings 2000] [--clients 8] [--workers 5] [--rounds 10]
 
 Every booking goes to a distinct (room, half-hour) slot from tomorrow on, one transaction each,
 into the migrated `reservations` table (exclusion constraint and indexes in place), emptied
-before every mode. The modes take turns, `--rounds` times (each a quarter of the bookings by
+before every mode. The modes take turns, `--rounds` times (each a tenth of the bookings by
 default), so that a shared machine's changing load falls on all of them alike; connections are
 opened before any timing. Modes, same run:
   (c1) raw psycopg2: one connection, INSERT ... RETURNING id + COMMIT per booking (baseline of a);
@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=5, help="gunicorn workers (shipped: 2*CPU+1)"
     )
-    parser.add_argument("--rounds", type=int, default=4, help="rounds the modes take in turn")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds the modes take in turn")
     args = parser.parse_args()
     if is_sqlite(args.database_url):
         parser.error("--database-url must be PostgreSQL (the raw baseline is psycopg2)")
