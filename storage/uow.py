@@ -335,7 +335,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, session_factory: sessionmaker[Session]):
         self.session_factory = session_factory
         self.bind = session_factory.kw["bind"]
-        self.nested = False
+        self.nested = self.reads_only = False
 
     def __enter__(self) -> SqlAlchemyUnitOfWork:
         sqlite = _is_sqlite(self.session_factory)
