@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.conftest import reset
-from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, wait_until_up
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.reliability.harness import Bot
@@ -48,6 +48,9 @@ def fresh_workers(served: Served) -> None:
         now = set(served.workers())
         if len(now) >= len(old) and not now & old:
             served.wait_workers()
+            # Until a new worker has loaded the app nobody accepts: wait for one to answer, so
+            # the next test's requests are not queued behind the import (seconds, under load).
+            wait_until_up(f"{served.base}/health/live", served.process, served.log_path)
             return
         time.sleep(0.05)
     raise AssertionError("gunicorn did not replace its workers after SIGHUP")
@@ -139,8 +142,11 @@ def app_env(
 
 
 @pytest.fixture(scope="session")
-def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Served]]:
-    """Start the bot under gunicorn with an environment; every server is stopped at the end."""
+def serve_app(
+    pg_cluster: PgCluster, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Served]]:
+    """Start the bot under gunicorn with an environment; every server is stopped at the end,
+    before PostgreSQL and Redis (a worker shutting down on stopped servers waits on them)."""
     started: list[Served] = []
 
     def start(env: dict[str, str]) -> Served:
