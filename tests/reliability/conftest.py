@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.conftest import reset
-from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, wait_until_up
+from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.slack_api import FakeSlack
 from tests.reliability.harness import Bot
@@ -47,10 +47,7 @@ def fresh_workers(served: Served) -> None:
     while time.monotonic() < deadline:
         now = set(served.workers())
         if len(now) >= len(old) and not now & old:
-            served.wait_workers()
-            # Until a new worker has loaded the app nobody accepts: wait for one to answer, so
-            # the next test's requests are not queued behind the import (seconds, under load).
-            wait_until_up(f"{served.base}/health/live", served.process, served.log_path)
+            served.wait_serving()
             return
         time.sleep(0.05)
     raise AssertionError("gunicorn did not replace its workers after SIGHUP")
@@ -203,7 +200,7 @@ def bot(
     slack_api.refuse_ai()
     openai_api.reset()
     openai_api.responder = None
-    served.wait_workers()
+    served.wait_serving()  # both workers, not only one: tests stop or kill one of them
     ready = Bot(served, pg_cluster, redis_server, db_engine, client, slack_api, openai_api)
     ready.wait_healthy()
     redis_starts = redis_server.starts
