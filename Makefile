@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (tests/workers.py says what each worker gets).
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-reliability bench-local lint fmt unit clean
 
@@ -40,7 +42,7 @@ unit: $(VENV)/.dev
 	$(BIN)/pytest tests/unit -q
 
 test: lint
-	$(BIN)/python scripts/test_services.py -- $(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/python scripts/test_services.py -- $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The fault suite alone (make test runs it too): it starts and stops its own servers.
 test-reliability: $(VENV)/.dev

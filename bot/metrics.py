@@ -8,6 +8,7 @@ library picks in-memory or shared-file values when a metric is created, so a dir
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache
 from typing import Any
 
@@ -31,9 +32,19 @@ def configure(multiprocess_dir: str | None) -> None:
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
 
-@cache
 def _metrics() -> dict[str, Any]:
-    """The metric objects, made once."""
+    """The metric objects, made once: a worker's threads may serve their first requests at the
+    same moment, and a second registration of the same names would fail (a 500)."""
+    with _MAKING:
+        return _made()
+
+
+_MAKING = threading.Lock()
+
+
+@cache
+def _made() -> dict[str, Any]:
+    """The metric objects (call `_metrics`)."""
     return {
         "requests": Counter(
             "roombot_http_requests_total", "HTTP requests", ["method", "endpoint", "status"]

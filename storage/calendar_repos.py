@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from booking.calendar import CalendarLink, FeedToken, OutboxEntry
 from storage.models import CalendarCursorRow, CalendarLinkRow, CalendarOutboxRow, FeedTokenRow
 
 OUTBOX = CalendarOutboxRow
+INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def entry_from_row(row: Any) -> OutboxEntry:
@@ -158,9 +160,15 @@ class SqlFeedTokens:
 
     def save(self, token: FeedToken) -> None:
         row = self.session.get(FeedTokenRow, token.owner_id)
-        if row is None:
-            row = FeedTokenRow(owner_id=token.owner_id)
-            self.session.add(row)
+        if row is None:  # an upsert: a concurrent first save of the same owner may be under way
+            values = {"owner_id": token.owner_id, "version": token.version,
+                      "token_hash": token.token_hash, "created_at": token.created_at}  # fmt: skip
+            statement = INSERTS[self.session.get_bind().dialect.name](FeedTokenRow).values(values)
+            changed = {name: statement.excluded[name] for name in values if name != "owner_id"}
+            self.session.execute(
+                statement.on_conflict_do_update(index_elements=["owner_id"], set_=changed)
+            )
+            return
         row.version, row.token_hash, row.created_at = (
             token.version,
             token.token_hash,

@@ -1,7 +1,8 @@
 """Shared fixtures: real PostgreSQL and Redis from `make test`, fresh SQLite files, a fixed clock.
 
 A test that needs PostgreSQL or Redis fails (never skips) when the server is unreachable:
-`make test` starts throwaway servers and passes TEST_DATABASE_URL / TEST_REDIS_URL.
+`make test` starts throwaway servers and passes TEST_DATABASE_URL / TEST_REDIS_URL. Under
+pytest-xdist (`-n 2`) each worker has a database and a Redis index of its own (tests/workers.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from booking.clock import JST
 from storage.engine import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.rooms_file import load_rooms, sync_rooms
+from tests import workers
+from tests.workers import pytest_xdist_make_scheduler  # noqa: F401  (a hook: xdist finds it here)
 
 ROOT = Path(__file__).resolve().parent.parent
 ROOMS_FILE = ROOT / "rooms.yml"
@@ -53,31 +56,49 @@ def _connect_or_fail(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    """A reachable, migrated PostgreSQL database (fails the test when it is neither)."""
-    url = _service_url("TEST_DATABASE_URL")
-    engine = make_engine(url)
+def pg_url() -> Iterator[str]:
+    """A reachable, migrated PostgreSQL database (fails the test when it is neither).
+
+    Without `-n` it is TEST_DATABASE_URL's database; on an xdist worker, a database of the
+    worker's own on that server (created here, dropped at the end).
+    """
+    server_url = _service_url("TEST_DATABASE_URL")
+    engine = make_engine(server_url)
     try:
         _connect_or_fail(engine)
-        try:
-            upgrade(engine)
-        except Exception as error:
-            message = f"migrating PostgreSQL at TEST_DATABASE_URL failed: {type(error).__name__}"
-            raise MigrationFailed(message) from error
     finally:
         engine.dispose()
-    return url
+    name = workers.worker()
+    url = server_url
+    if name is not None:
+        url = workers.create_database(server_url, workers.database_name(server_url, name))
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    except Exception as error:
+        message = f"migrating PostgreSQL at TEST_DATABASE_URL failed: {type(error).__name__}"
+        raise MigrationFailed(message) from error
+    finally:
+        engine.dispose()
+    yield url
+    if name is not None:
+        workers.drop_database(server_url, workers.database_name(server_url, name))
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """A reachable Redis server (fails the test when unreachable)."""
-    url = _service_url("TEST_REDIS_URL")
+    """A reachable Redis server (fails the test when unreachable); an index per xdist worker."""
+    url = workers.redis_url_for_worker(_service_url("TEST_REDIS_URL"))
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
         pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {type(error).__name__}")
     return url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On an xdist worker, the slowest directories first (see tests/workers.py)."""
+    workers.reorder(items)
 
 
 CALENDAR_TABLES = ("calendar_outbox", "calendar_links", "calendar_cursors", "feed_tokens")

@@ -27,7 +27,6 @@ from typing import Any
 import pytest
 import redis
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
 from booking.clock import JST
 from booking.identity import parse as parse_identity
@@ -35,6 +34,7 @@ from storage.engine import make_engine, make_session_factory
 from storage.locks import advisory_lock_holders
 from storage.migrate import upgrade
 from storage.models import ReservationRow
+from tests import workers
 from tests.conftest import ROOT, reset
 from tests.e2e.conftest import (
     BOT_TOKEN,
@@ -55,7 +55,6 @@ log = logging.getLogger(__name__)
 WORKERS = 4
 POLL_SECONDS = 2
 TAKEOVER_MARGIN_S = 8
-DATABASE = "roombot_test_scheduler_e2e"
 ROLES = ("leader", "standby")
 
 
@@ -82,19 +81,14 @@ class Served:
 @pytest.fixture(scope="module")
 def scheduler_db(pg_url: str) -> Iterator[str]:
     """A migrated database of this module's own on the test PostgreSQL server."""
-    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    url = make_url(pg_url).set(database=DATABASE).render_as_string(hide_password=False)
+    name = workers.database_name(pg_url, "scheduler_e2e")
+    url = workers.create_database(pg_url, name)
     engine = make_engine(url)
     upgrade(engine)
     reset(engine)
     engine.dispose()
     yield url
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-    admin.dispose()
+    workers.drop_database(pg_url, name)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ the test in CI and skips it elsewhere, with the reason.
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import json
 import os
@@ -34,6 +35,8 @@ UNITS = sorted((DEPLOY / "systemd").glob("roombot-*.*"))
 ENV_EXAMPLE = DEPLOY / ".env.example"
 APP_ROOT = "/var/www/meeting-room"
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+APT_LOCK = "/tmp/roombot-test-apt.lock"  # one tool install at a time across xdist workers
+APT_LOCK_WAIT_S = 300
 TOKEN_PATTERNS = (r"xox[abpr]-[0-9A-Za-z]{6,}", r"xapp-\d-[0-9A-Za-z]{6,}", r"sk-[A-Za-z0-9]{20,}")
 
 
@@ -44,22 +47,34 @@ def unavailable(reason: str) -> NoReturn:
 
 
 def ensure_tool(binary: str, *packages: str) -> str:
-    """The path of binary, installing the first Debian package that provides it if need be."""
+    """The path of binary, installing the first Debian package that provides it if need be.
+
+    The xdist workers install one at a time (a file lock), and apt-get waits for dpkg's lock
+    rather than failing while another process (the other worker, another job) holds it.
+    """
     found = shutil.which(binary, path=SBIN_PATH)
     if found:
         return found
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         unavailable(f"{binary} is missing and cannot be installed without root and apt-get")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for attempt in range(2):
-        if attempt:  # the package lists may be missing or stale
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-        for package in packages:
-            install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
-            subprocess.run(install, env=env, capture_output=True, check=False, timeout=600)
-            found = shutil.which(binary, path=SBIN_PATH)
+    wait = ["-o", f"DPkg::Lock::Timeout={APT_LOCK_WAIT_S}"]
+    with open(APT_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for attempt in range(2):
+            found = shutil.which(binary, path=SBIN_PATH)  # the other worker may have installed it
             if found:
                 return found
+            if attempt:  # the package lists may be missing or stale
+                update = ["apt-get", *wait, "update", "-q"]
+                subprocess.run(update, env=env, capture_output=True, check=False)
+            for package in packages:
+                install = ["apt-get", *wait, "install", "-y", "-q", "--no-install-recommends",
+                           package]  # fmt: skip
+                subprocess.run(install, env=env, capture_output=True, check=False, timeout=600)
+                found = shutil.which(binary, path=SBIN_PATH)
+                if found:
+                    return found
     unavailable(f"{binary} is missing and apt-get could not install {' or '.join(packages)}")
 
 

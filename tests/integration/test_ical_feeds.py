@@ -6,6 +6,8 @@ app subscribed to them would.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -14,11 +16,15 @@ import icalendar
 import pytest
 import recurring_ical_events
 from flask.testing import FlaskClient
+from sqlalchemy import insert, text
 
 from booking import services
+from booking.feeds import token_hash
 from bot.container import Container, build
 from bot.settings import Settings
 from bot.web import create_app
+from storage.models import FeedTokenRow
+from tests.conftest import reset
 from tests.integration.calendar_support import NOW, Clock, jst
 
 
@@ -151,3 +157,45 @@ def test_a_persons_feed_follows_their_token(app: tuple[Container, FlaskClient]) 
     with container.uow() as uow:  # only a hash is stored, never the token
         record = uow.feed_tokens.get("slack:U1")
         assert record is not None and record.token_hash is None
+
+
+def test_a_first_link_asked_for_twice_at_once_is_issued_once(pg_url: str) -> None:
+    """Two App Home renders at once (a second click while the first still publishes): the one
+    that finds no token inserts while the other's first token is not yet committed. It waits,
+    then takes that row over instead of failing on the unique key (the Home was not published)."""
+    container, _ = app_for(pg_url, Clock())
+    reset(container.engine)
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND datname = current_database()"
+    )
+    links: list[str | None] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            links.append(container.feeds.user_link("slack:U1"))
+        except BaseException as error:
+            errors.append(error)
+
+    with container.engine.connect() as first:
+        row = {"owner_id": "slack:U1", "version": 1, "token_hash": "0" * 64, "created_at": NOW}
+        first.execute(insert(FeedTokenRow).values(**row))
+        second = threading.Thread(target=ask)
+        second.start()
+        with container.engine.connect() as watcher:
+            for _ in range(400):
+                if watcher.execute(waiting).scalar_one():
+                    break
+                watcher.rollback()  # a new transaction sees fresh activity statistics
+                time.sleep(0.05)
+            else:
+                raise AssertionError("the second request never waited for the first's row")
+        first.commit()
+    second.join(timeout=30)
+    assert errors == [] and len(links) == 1 and links[0] is not None
+    token = links[0].rsplit("/", 1)[1].removesuffix(".ics")
+    with container.uow() as uow:
+        assert uow.feed_tokens.owner_of(token_hash(token)) == "slack:U1"
+    assert container.feeds.user_link("slack:U1") == links[0]
+    container.engine.dispose()

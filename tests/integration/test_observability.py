@@ -362,6 +362,40 @@ def test_metrics_dir_from_dotenv_still_counts(tmp_path: Path, sqlite_db: str) ->
     assert live in done.stdout
 
 
+def test_a_workers_first_requests_at_once_are_counted_not_refused(tmp_path: Path) -> None:
+    """Two threads serving a fresh process's first requests at the same moment both count them:
+    the metric objects are made once (made twice, the second registration raised: a 500)."""
+    script = (
+        "import threading, time\n"
+        "import prometheus_client\n"
+        "from bot import metrics\n"
+        "made = prometheus_client.Counter.__init__\n"
+        "def slow(self, *args, **kwargs):\n"  # widen the window between the two first uses
+        "    time.sleep(0.2)\n"
+        "    made(self, *args, **kwargs)\n"
+        "prometheus_client.Counter.__init__ = slow\n"
+        "errors = []\n"
+        "def first():\n"
+        "    try:\n"
+        "        metrics.count_request('GET', '/health/live', 200, 0.01)\n"
+        "    except Exception as error:\n"
+        "        errors.append(repr(error))\n"
+        "threads = [threading.Thread(target=first) for _ in range(2)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(errors)\n"
+        "print(prometheus_client.generate_latest().decode())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if "MULTIPROC" not in k.upper()}
+    env |= {"PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "[]"
+    live = 'roombot_http_requests_total{endpoint="/health/live",method="GET",status="200"} 2.0'
+    assert live in done.stdout
+
+
 # redaction
 
 

@@ -25,7 +25,6 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine, text
 from sqlalchemy import select as sql_select
-from sqlalchemy.engine import make_url
 
 from booking import services
 from booking.clock import JST
@@ -35,6 +34,7 @@ from bot.settings import Settings
 from storage.engine import make_engine, make_session_factory
 from storage.locks import SCHEDULER_LOCK_ID, LeaderLock, advisory_lock_holders
 from storage.models import ReservationRow
+from tests import workers
 from tests.conftest import ROOT, reset
 from tests.fakes.slack_api import Call, FakeSlack
 
@@ -690,16 +690,10 @@ def test_leader_lock_passes_on_when_the_holders_engine_is_disposed_after_release
 
 @pytest.fixture
 def other_database(pg_url: str) -> Iterator[str]:
-    """A second, empty database on the same PostgreSQL server."""
-    name = "roombot_test_lock_scope"
-    admin = make_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    """A second, empty database on the same PostgreSQL server (named after the test's own)."""
+    name = workers.database_name(pg_url, "lock_scope")
+    yield workers.create_database(pg_url, name)
+    workers.drop_database(pg_url, name)
 
 
 def test_advisory_lock_holders_counts_only_this_database(pg: Engine, other_database: str) -> None:

@@ -47,7 +47,7 @@ def fresh_workers(served: Served) -> None:
     while time.monotonic() < deadline:
         now = set(served.workers())
         if len(now) >= len(old) and not now & old:
-            served.wait_workers()
+            served.wait_serving()
             return
         time.sleep(0.05)
     raise AssertionError("gunicorn did not replace its workers after SIGHUP")
@@ -139,8 +139,11 @@ def app_env(
 
 
 @pytest.fixture(scope="session")
-def serve_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Served]]:
-    """Start the bot under gunicorn with an environment; every server is stopped at the end."""
+def serve_app(
+    pg_cluster: PgCluster, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Served]]:
+    """Start the bot under gunicorn with an environment; every server is stopped at the end,
+    before PostgreSQL and Redis (a worker shutting down on stopped servers waits on them)."""
     started: list[Served] = []
 
     def start(env: dict[str, str]) -> Served:
@@ -197,7 +200,7 @@ def bot(
     slack_api.refuse_ai()
     openai_api.reset()
     openai_api.responder = None
-    served.wait_workers()
+    served.wait_serving()  # both workers, not only one: tests stop or kill one of them
     ready = Bot(served, pg_cluster, redis_server, db_engine, client, slack_api, openai_api)
     ready.wait_healthy()
     redis_starts = redis_server.starts

@@ -20,7 +20,7 @@ from tests.e2e.gunicorn_support import children, paused
 from tests.reliability.servers import own_port, socket_owners
 
 WORKERS = 2
-START_TIMEOUT_S = 30
+SERVING_TIMEOUT_S = 60  # a guard against a worker that never serves, not a requirement
 # Variables the app reads: the suite sets them explicitly, nothing leaks in from the shell.
 APP_VARIABLES = (
     "DATABASE_URL", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "REDIS_DB", "REDIS_PASSWORD",
@@ -56,6 +56,32 @@ class Served:
         """Wait until `count` workers run (e.g. after one was killed) and return their pids."""
         wait_until(lambda: len(self.workers()) == count, timeout, "gunicorn workers")
         return self.workers()
+
+    def wait_serving(self, timeout: float = SERVING_TIMEOUT_S) -> list[int]:
+        """Wait until every worker answers, and return their pids.
+
+        A new worker accepts nothing while it imports the app (about 2 s of CPU, far longer on
+        loaded cores); a test that then stops or kills the other worker would leave none.
+        """
+        deadline = time.monotonic() + timeout
+        for pid in self.wait_workers():
+            while not self.answers(pid):
+                if time.monotonic() >= deadline:
+                    raise AssertionError(f"worker {pid} did not answer within {timeout} s")
+        return self.workers()
+
+    def answers(self, pid: int) -> bool:
+        """Whether worker `pid` accepts and answers a request within a second, the others
+        paused meanwhile (short pauses: gunicorn kills a worker silent for 30 s)."""
+        conn = self.connect(timeout=1)
+        try:
+            with paused([other for other in self.workers() if other != pid]):
+                request(conn, "GET", "/health/live")
+                return self.owner(conn) == pid
+        except ConnectionLost:
+            return False
+        finally:
+            conn.close()
 
     def log(self) -> str:
         """Everything gunicorn and the app wrote so far."""
@@ -146,7 +172,7 @@ def serve(overrides: dict[str, str], log_dir: Path) -> Served:
     served = Served(process, port, log_path)
     try:
         wait_until_up(f"{served.base}/health/live", process, log_path)
-        served.wait_workers()
+        served.wait_serving()
     except BaseException:
         served.stop()
         raise
