@@ -51,9 +51,8 @@ class DatabaseClaims:
     def claim(self, event_id: str) -> bool:
         """Claim the id; True for the first claim only (or the first after it expired).
 
-        One statement (on PostgreSQL in autocommit: no BEGIN/COMMIT round trips), as it is on
-        Slack's ack path.
-        The purge of expired rows runs in the background, never on that path.
+        One statement (on PostgreSQL in autocommit: no BEGIN/COMMIT round trips), as it runs
+        before every event's answer. The purge of expired rows runs in the background.
         """
         now = self.clock()
         expires = now + timedelta(seconds=self.ttl)
