@@ -6,6 +6,7 @@ A test that needs PostgreSQL or Redis fails (never skips) when the server is unr
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -145,3 +146,18 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def cli_logging() -> Iterator[None]:
+    """Remove and stop the log writer `bot.cli.main` installed on the root logger in this test."""
+    from bot.observability import BackgroundWriter  # it writes to this test's captured stderr
+
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        if isinstance(handler, BackgroundWriter):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
