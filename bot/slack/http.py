@@ -81,20 +81,17 @@ class EventDispatcher:
 
 def create_blueprint(deps: SlackDeps) -> Blueprint:
     """Verify Slack's signature (v0, 5-minute window), then hand the request to Bolt."""
+    if not deps.signing_secret or not deps.bot_token:  # see bot.slack.unconfigured
+        raise ValueError("the Slack blueprint needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN")
     bp = Blueprint("slack", __name__)
-    secret = deps.signing_secret
-    verifier = SignatureVerifier(secret, clock=AppClock(deps.clock)) if secret else None
+    verifier = SignatureVerifier(deps.signing_secret, clock=AppClock(deps.clock))
     # Built with the app (no network: token verification is off), not on a worker's first event,
     # which would otherwise wait for the whole Bolt app to be assembled before its ack.
-    bolt = create_bolt_app(deps) if verifier and deps.bot_token else None
-    handler = SlackRequestHandler(bolt) if bolt else None
-    dispatcher = EventDispatcher(bolt) if bolt else None
+    bolt = create_bolt_app(deps)
+    handler, dispatcher = SlackRequestHandler(bolt), EventDispatcher(bolt)
 
     @bp.post("/slack/events")
     def events() -> Response | tuple[Response, int]:
-        if verifier is None or handler is None or dispatcher is None:
-            missing = "SLACK_SIGNING_SECRET" if verifier is None else "SLACK_BOT_TOKEN"
-            return jsonify({"error": f"{missing} is not configured"}), 503
         body, headers = request.get_data(), dict(request.headers)
         if not _valid(verifier, body, headers):
             log.warning("rejected a Slack request with a missing, stale or invalid signature")
