@@ -4,6 +4,7 @@ Sync workers with threads: Bolt acknowledges a Slack request at once and finishe
 its own thread pool, so a request never holds a worker past Slack's 3-second limit.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -16,14 +17,24 @@ graceful_timeout = 25
 keepalive = 5
 max_requests = 1000
 max_requests_jitter = 100
-# No preload: each worker builds its own database pool and scheduler after the fork.
-preload_app = False
+# GUNICORN_PRELOAD=true: the master imports and builds the app once and the workers share that
+# memory copy-on-write (each worker's own memory roughly halves, see docs/benchmarks.md); code and
+# settings then change only on a restart: a reload (SIGHUP) forks new workers from the master's
+# copy. Off by default, so a reload picks up new code and settings. Either way each worker makes
+# its own database connections and runs its own scheduler after the fork.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "false").strip().lower() in ("1", "true", "yes")
 accesslog = "-"
 # The path without the query string: a token passed as ?token=… never reaches a log line.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
 # One control socket per server, not gunicorn's shared default under the home directory.
 control_socket_disable = True
+
+
+def pre_fork(server, worker):
+    """With a preloaded app, keep the workers' garbage collector off the master's objects."""
+    if server.cfg.preload_app:
+        gc.freeze()  # a collection would write to every object's header: each page copied
 
 
 def post_worker_init(worker):
