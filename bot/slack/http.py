@@ -2,7 +2,7 @@
 
 An Events API callback is acknowledged as soon as its signature checks out; Bolt's dispatch of
 it (its middleware, the claim of the event id that drops Slack's redeliveries, the listener)
-runs on a small thread pool after the acknowledgement. Slash commands and interactive payloads
+runs on Bolt's listener threads after the acknowledgement. Slash commands and interactive payloads
 go through Bolt on the request, as their acknowledgement can carry an answer (view errors).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
@@ -23,7 +22,6 @@ from bot.slack.app import create_bolt_app
 from bot.slack.deps import SlackDeps
 
 log = logging.getLogger(__name__)
-EVENT_THREADS = 4  # dispatch only: the listeners run on Bolt's own pool
 
 
 class AppClock(Clock):
@@ -56,11 +54,13 @@ def is_event_callback(mimetype: str, body: bytes) -> bool:
 
 
 class EventDispatcher:
-    """Runs Bolt's dispatch of acknowledged events on its own threads."""
+    """Runs Bolt's dispatch of acknowledged events on Bolt's own listener threads."""
 
-    def __init__(self, bolt: App, threads: int = EVENT_THREADS):
+    # No pool of its own: more threads would only compete for the GIL with the requests. A
+    # dispatch queued before its listener runs first, so claims are not held up by answers.
+    def __init__(self, bolt: App):
         self.bolt = bolt
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slack-events")
+        self.pool = bolt.listener_runner.listener_executor
 
     def submit(self, body: bytes, headers: dict[str, str]) -> None:
         """Queue an event whose signature was checked; returns at once."""
