@@ -100,6 +100,13 @@ class BackgroundWriter(QueueHandler):
         self.listener: QueueListener | None = None
         self.start()
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """Queue the record without the handler's lock: each record is formatted on its own."""
+        if not self.filter(record):
+            return False
+        self.emit(record)
+        return True
+
     def start(self) -> None:
         """Start the writing thread (again in a forked child: threads do not survive a fork)."""
         self.queue = SimpleQueue()  # a child must not write its parent's pending lines again
