@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import runpy
 import socket
 import subprocess
 import sys
@@ -78,18 +77,9 @@ def wait_until_up(server: Server, path: str, process: subprocess.Popen[bytes]) -
 
 
 def settings_flags(shipped: bool) -> list[str]:
-    """The shipped config file, or the same worker settings as flags without its hooks.
-
-    The shipped post_worker_init imports bot.web, so a baseline app run under the file itself
-    would carry the bot's modules; a baseline gets the file's settings and nothing else.
-    """
-    path = ROOT / "deploy/gunicorn.conf.py"
-    if shipped:
-        return ["--config", str(path)]
-    conf = runpy.run_path(str(path))
-    return ["--config", os.devnull, "--worker-class", conf["worker_class"],
-            "--threads", str(conf["threads"]), "--timeout", str(conf["timeout"]),
-            "--keep-alive", str(conf["keepalive"])]  # fmt: skip
+    """The shipped config file, or for a baseline app the same settings without its bot hooks."""
+    name = "deploy/gunicorn.conf.py" if shipped else "bench/baseline_gunicorn_conf.py"
+    return ["--config", str(ROOT / name)]
 
 
 @contextmanager

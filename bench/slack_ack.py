@@ -6,6 +6,10 @@ Runs the bot under gunicorn (the shipped config, 2 workers) with a fake OpenAI s
 `--handler-seconds` per answer, and a minimal Bolt app whose handler sleeps as long, under the
 same gunicorn settings; sends each the same signed app_mention events with N in flight and
 prints p50/p99 time to the HTTP acknowledgement and the ratio bot / minimal app.
+
+The fake Slack and OpenAI servers run in a process of their own: in the measuring process their
+work for the bot's answers (never for the minimal app, whose handler only sleeps) would hold the
+GIL the clients' timers need, and count against the bot's acknowledgements.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -24,6 +29,8 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 
 from bench.common import ROOT, percentile
 from tests.fakes.openai_api import Delay, FakeOpenAI, Reply
@@ -68,6 +75,31 @@ def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def serve_fakes(slow: float, urls: Connection, stop: Event) -> None:
+    """In a process of its own: the fake Slack and OpenAI servers, until `stop` is set."""
+    with (
+        FakeSlack() as slack,
+        FakeOpenAI(responder=lambda _body: Delay(slow, Reply("OK"))) as model,
+    ):
+        urls.send((slack.url, model.url))
+        stop.wait()
+
+
+@contextmanager
+def fakes(slow: float) -> Iterator[tuple[str, str]]:
+    """The fakes' URLs (Slack Web API, OpenAI) while their process runs."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    stop = context.Event()
+    process = context.Process(target=serve_fakes, args=(slow, theirs, stop), daemon=True)
+    process.start()
+    try:
+        yield ours.recv()
+    finally:
+        stop.set()
+        process.join(timeout=30)
+
+
 def send(url: str, n: int) -> float:
     """POST one signed app_mention event; seconds until the HTTP response."""
     body = json.dumps({
@@ -105,15 +137,13 @@ def main() -> None:
     parser.add_argument("--handler-seconds", type=float, default=2.0)
     args = parser.parse_args()
     slow = args.handler_seconds
-    with (
-        FakeSlack() as slack,
-        FakeOpenAI(responder=lambda _body: Delay(slow, Reply("OK"))) as model,
-    ):
-        common = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
+    with fakes(slow) as (slack_url, model_url):
+        common = {"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack_url,
                   "BENCH_HANDLER_SECONDS": str(slow), "SCHEDULER_IN_WEB": "false"}  # fmt: skip
         workdir = tempfile.mkdtemp(prefix="roombot-bench-")
         bot_env = {**common, "FLASK_ENV": "development", "DATABASE_URL": f"sqlite:///{workdir}/bot.db",
-                   "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": model.url}  # fmt: skip
+                   "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": model_url,
+                   "LOG_DIR": f"{workdir}/logs"}  # fmt: skip
         for step in (["db", "upgrade"], ["rooms", "sync"]):
             subprocess.run(
                 [sys.executable, "-m", "bot", *step],

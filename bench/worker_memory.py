@@ -1,16 +1,18 @@
 """Memory per gunicorn worker after warm-up, against a bare interpreter and a minimal Flask app.
 
     .venv/bin/python -m bench.worker_memory --database-url postgresql://postgres@127.0.0.1/rb_bench
-        [--workers 4] [--requests 400] [--clients 8]
+        [--workers 4] [--requests 400] [--clients 8] [--preload]
 
 Starts the bot (`bot.wsgi:app`, deploy/gunicorn.conf.py, production settings, a fake Slack Web
 API) with `--workers` workers, sends `--requests` mixed requests from `--clients` threads
 (health, rooms, listings, bookings, conflicts, cancellations, /api/chat through the offline
 assistant, /metrics, signed Slack /today commands and app_mention events), waits until the
 Slack work behind them has reached the fake Slack, and reads VmRSS and RssAnon of every worker
-from /proc/<pid>/status. Baselines measured in the same run: `python -c 'import time;
-time.sleep(60)'`, and a minimal Flask app (bench/minimal_flask_app.py) under the same gunicorn
-worker settings, warmed with as many requests.
+from /proc/<pid>/status, PSS and USS from /proc/<pid>/smaps_rollup. Baselines measured in the
+same run: `python -c 'import time; time.sleep(60)'`, and a minimal Flask app
+(bench/minimal_flask_app.py) under the same gunicorn settings (bench/baseline_gunicorn_conf.py),
+warmed with as many requests. `--preload` runs both apps with GUNICORN_PRELOAD=true (the master
+loads the app, the workers share it copy-on-write); without it, both without.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import hashlib
 import hmac
 import json
+import secrets
 import statistics
 import subprocess
 import sys
@@ -39,17 +42,29 @@ from storage.engine import is_sqlite
 from tests.fakes.slack_api import DEFAULT_TOKEN, FakeSlack
 
 SECRET, TOKEN = "bench-signing-secret", "bench-api-token"
+RUN = secrets.token_hex(4).upper()
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 Step = Callable[[Any, int], None]
 
 
 def status_of(pid: int) -> dict[str, int]:
-    """VmRSS and RssAnon of a process, in kB."""
+    """VmRSS and RssAnon (/proc/<pid>/status), PSS and USS (smaps_rollup) of a process, in kB.
+
+    RSS counts every page the process maps, shared or not; PSS divides each shared page among
+    the processes sharing it (the workers' PSS add up to what they take together); USS is the
+    pages only this process has (what one more worker costs).
+    """
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
         if name in ("VmRSS", "RssAnon"):
             fields[name] = int(value.split()[0])
+    rollup = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        rollup[name] = int(value.split()[0])
+    fields["Pss"] = rollup["Pss"]
+    fields["Uss"] = rollup["Private_Clean"] + rollup["Private_Dirty"]
     return fields
 
 
@@ -98,7 +113,7 @@ def mention(conn: Any, i: int) -> None:
     body = {
         "type": "event_callback",
         "team_id": "T0FAKE",
-        "event_id": f"EvMem{i:06d}",
+        "event_id": f"EvMem{RUN}{i:06d}",  # a database claims ids for an hour: new ones per run
         "event": event,
     }
     slack(conn, json.dumps(body, ensure_ascii=False).encode(), "application/json")
@@ -174,17 +189,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--preload", action="store_true", help="GUNICORN_PRELOAD=true for both")
     args = parser.parse_args()
+    preload = {"GUNICORN_PRELOAD": "true" if args.preload else "false"}
     if is_sqlite(args.database_url):
         parser.error("--database-url must be PostgreSQL (as in production)")
     url, _ = fresh_database(args.database_url)
     bare = bare_python()
-    with gunicorn("bench.minimal_flask_app:app", {}, args.workers, shipped=False) as server:
+    with gunicorn("bench.minimal_flask_app:app", preload, args.workers, shipped=False) as server:
         warm_up(server, [api("GET", lambda i: "/")], args.requests, args.clients)
         minimal = worker_rss(server)
     with (
         FakeSlack() as fake,
-        gunicorn("bot.wsgi:app", bot_env(url, fake), args.workers, "/health/live") as server,
+        gunicorn(
+            "bot.wsgi:app", bot_env(url, fake) | preload, args.workers, "/health/live"
+        ) as server,
     ):
         warm_up(server, mix(fake), args.requests, args.clients)
         slack_work = args.requests // len(mix(fake))
@@ -194,6 +213,9 @@ def main() -> None:
     report(args, bare, minimal, bot, master)
 
 
+KINDS = ("VmRSS", "RssAnon", "Pss", "Uss")
+
+
 def mb(kb: float) -> str:
     """kB as MB text."""
     return f"{kb / 1024:7.1f}"
@@ -201,27 +223,26 @@ def mb(kb: float) -> str:
 
 def report(args: argparse.Namespace, bare: dict[str, int], minimal: list[dict[str, int]],
            bot: list[dict[str, int]], master: dict[str, int]) -> None:  # fmt: skip
-    """Print RSS per process kind and the ratios."""
-    print(f"{args.workers} gunicorn workers (gthread), {args.requests} requests from {args.clients} clients; "
+    """Print RSS, PSS and USS per process kind and the ratios."""
+    print(f"{args.workers} gunicorn workers (gthread), preload {'on' if args.preload else 'off'}, "
+          f"{args.requests} requests from {args.clients} clients; "
           f"Python {sys.version.split()[0]}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")  # fmt: skip
     print(
-        f"{'process':<44} {'VmRSS MB':>9} {'RssAnon MB':>11}   (median of workers; min-max VmRSS)"
+        f"{'process (median of workers), MB':<40} {'VmRSS':>7} {'RssAnon':>8} {'PSS':>7} {'USS':>7}"
     )
     rows = [("python -c 'time.sleep(60)' (bare)", [bare]), ("minimal Flask app worker", minimal),
             ("room bot worker", bot), ("room bot gunicorn master", [master])]  # fmt: skip
     for name, samples in rows:
-        rss, anon = [s["VmRSS"] for s in samples], [s["RssAnon"] for s in samples]
-        spread = f"{mb(min(rss)).strip()}-{mb(max(rss)).strip()}"
-        print(
-            f"{name:<44} {mb(statistics.median(rss))} {mb(statistics.median(anon)):>11}   {spread}"
-        )
+        cells = [mb(statistics.median(s[k] for s in samples)) for k in KINDS]
+        print(f"{name:<40} " + " ".join(f"{c:>7}" for c in cells))
+    for kind in KINDS:
+        ours, theirs = (statistics.median(s[kind] for s in group) for group in (bot, minimal))
+        print(f"ratio bot worker / minimal Flask worker, {kind:<7}: {ours / theirs:.2f}x")
     bot_rss = statistics.median(s["VmRSS"] for s in bot)
-    print(
-        f"ratio bot worker / minimal Flask worker: {bot_rss / statistics.median(s['VmRSS'] for s in minimal):.2f}x"
-    )
-    print(f"ratio bot worker / bare python:          {bot_rss / bare['VmRSS']:.2f}x")
-    total = sum(s["VmRSS"] for s in bot) + master["VmRSS"]
-    print(f"bot total (master + {args.workers} workers): {mb(total).strip()} MB")
+    print(f"ratio bot worker / bare python, VmRSS:            {bot_rss / bare['VmRSS']:.2f}x")
+    for kind in ("VmRSS", "Pss"):
+        total = sum(s[kind] for s in bot) + master[kind]
+        print(f"bot total (master + {args.workers} workers), {kind}: {mb(total).strip()} MB")
 
 
 if __name__ == "__main__":

@@ -169,6 +169,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     conf = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
     if conf.is_file():
         argv[3:3] = ["--config", str(conf)]  # command-line options after it win
+    logging.shutdown()  # the log writer thread writes what is queued before the process is replaced
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 
 from booking.policy import Policy
@@ -23,9 +22,6 @@ from bot.conversation.model.loop import Limits
 from bot.openai_model import OpenAIChatModel
 from bot.reminders.jobs import Job, JobConfig, Jobs
 from bot.settings import Settings
-from bot.slack.client import web_client
-from bot.slack.deps import SlackDeps
-from bot.slack.notify import SlackDigest, SlackNotifier, apologise_for_lost_replies
 from storage.dedupe import EventDeduper
 from storage.engine import make_engine, make_session_factory, once_more_if_dead
 from storage.event_claims import DatabaseClaims
@@ -36,14 +32,16 @@ from storage.teams import TeamsConversations
 from storage.thread_contexts import ThreadContextStore
 from storage.uow import SqlAlchemyUnitOfWork
 
-if TYPE_CHECKING:  # the Teams SDK, CalDAV, Redis, APScheduler load only where they are used
+if TYPE_CHECKING:  # Slack, the Teams SDK, CalDAV, Redis, APScheduler load only where used
     import redis
     from aiohttp import web
     from microsoft_agents.hosting.core import AgentAuthConfiguration, Connections
+    from slack_sdk import WebClient
 
     from bot.calendar.adapters.caldav_client import CalDavCalendars
     from bot.reminders.notify import DigestPoster, Notifier
     from bot.reminders.scheduler import Lock, ReminderScheduler
+    from bot.slack.deps import SlackDeps
     from bot.teams.deps import TeamsDeps
 
 Clock = Callable[[], datetime]
@@ -114,6 +112,8 @@ class Container:
     @cached_property
     def slack_client(self) -> WebClient:
         """The Slack Web API client (lazy: no request until first use)."""
+        from bot.slack.client import web_client
+
         return web_client(self.settings.slack_bot_token, self.settings.slack_api_url)
 
     @cached_property
@@ -134,6 +134,8 @@ class Container:
     @cached_property
     def slack(self) -> SlackDeps:
         """The Slack surface's collaborators."""
+        from bot.slack.deps import SlackDeps
+
         s = self.settings
         return SlackDeps(
             client=self.slack_client, desk=self.desk, conversation=self.conversation,
@@ -186,6 +188,8 @@ class Container:
         notifiers: dict[str, Notifier] = {}
         digests: dict[str, DigestPoster] = {}
         if client is not None or s.slack_bot_token:
+            from bot.slack.notify import SlackDigest, SlackNotifier
+
             slack = client or self.slack_client
             notifiers["slack"] = SlackNotifier(slack, self.desk, lang)
             if s.digest_channel:
@@ -207,6 +211,8 @@ class Container:
         if slack is not None or self.settings.teams_enabled:
             table += self.jobs(slack).table()
         if slack is not None:
+            from bot.slack.notify import apologise_for_lost_replies
+
             placeholders = self.pending_replies
             table.append(
                 ("lost_replies", lambda now: apologise_for_lost_replies(placeholders, slack, now))

@@ -22,7 +22,7 @@ from bot.board.views import create_blueprint as board_blueprint
 from bot.calendar.http import create_blueprint as ical_blueprint
 from bot.container import Container, build
 from bot.settings import Settings
-from bot.slack.http import create_blueprint as slack_blueprint
+from bot.slack.unconfigured import create_blueprint as slack_unconfigured_blueprint
 from storage.locks import LeaderLock
 
 STATIC = Path(__file__).resolve().parent.parent / "static"  # nginx serves it as /static/
@@ -69,10 +69,23 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.register_blueprint(api_blueprint(container.desk, auth))
     app.register_blueprint(rules_blueprint(container.desk, auth))
     app.register_blueprint(chat_blueprint(container.conversation, container.policy.tz, auth))
-    app.register_blueprint(slack_blueprint(container.slack))
+    register_slack(app, container)
     register_boards(app, container)
     app.register_blueprint(ical_blueprint(container.feeds))
     return app
+
+
+def register_slack(app: Flask, container: Container) -> None:
+    """POST /slack/events: Slack Bolt and the Slack SDK are imported only when Slack is set up."""
+    s = container.settings
+    for name, value in (("SLACK_SIGNING_SECRET", s.slack_signing_secret),
+                        ("SLACK_BOT_TOKEN", s.slack_bot_token)):  # fmt: skip
+        if not value:
+            app.register_blueprint(slack_unconfigured_blueprint(name))
+            return
+    from bot.slack.http import create_blueprint  # Bolt, slack_sdk: about 4 MB per worker
+
+    app.register_blueprint(create_blueprint(container.slack))
 
 
 def register_boards(app: Flask, container: Container) -> None:

@@ -4,6 +4,7 @@ Sync workers with threads: Bolt acknowledges a Slack request at once and finishe
 its own thread pool, so a request never holds a worker past Slack's 3-second limit.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -16,8 +17,12 @@ graceful_timeout = 25
 keepalive = 5
 max_requests = 1000
 max_requests_jitter = 100
-# No preload: each worker builds its own database pool and scheduler after the fork.
-preload_app = False
+# GUNICORN_PRELOAD=true: the master imports and builds the app once and the workers share that
+# memory copy-on-write (each worker's own memory roughly halves, see docs/benchmarks.md); code and
+# settings then change only on a restart: a reload (SIGHUP) forks new workers from the master's
+# copy. Off by default, so a reload picks up new code and settings. Either way each worker makes
+# its own database connections and runs its own scheduler after the fork.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "false").strip().lower() in ("1", "true", "yes")
 accesslog = "-"
 # The path without the query string: a token passed as ?token=… never reaches a log line.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss'
@@ -26,17 +31,21 @@ errorlog = "-"
 control_socket_disable = True
 
 
-def post_worker_init(worker):
-    """Start this worker's leader-elected scheduler once the app is loaded; then move what the
-    worker has loaded (the app, its libraries: hundreds of thousands of objects) out of the
-    garbage collector's way, so that the full collections a request's garbage sets off no
-    longer walk all of it (about a millisecond of CPU per request, docs/benchmarks.md)."""
-    import gc
+def pre_fork(server, worker):
+    """With a preloaded app, keep the workers' garbage collector off the master's objects."""
+    if server.cfg.preload_app:
+        gc.freeze()  # a collection would write to every object's header: each page copied
 
+
+def post_worker_init(worker):
+    """Freeze the loaded app's objects out of the garbage collector; start the scheduler."""
     from bot.web import start_background
 
-    start_background(worker.wsgi)
+    # A full collection walks every object the app was built from, holding the GIL: 0.2-0.6 s
+    # stalls of the whole worker under load (Slack's acknowledgements among the requests held).
+    gc.collect()
     gc.freeze()
+    start_background(worker.wsgi)
 
 
 def worker_exit(server, worker):

@@ -6,7 +6,7 @@ Redis (SET NX) and to the database (a row per id, insert-or-nothing), which ever
 node share: while Redis is down the database alone decides, and since every first claim is
 also written there, a retry is dropped across an outage's start or end too. Only with both
 unreachable does a per-process memory decide. The database gets a short deadline, so a hanging
-one never holds up Slack's 3-second acknowledgement.
+one never holds up the answer for long (the web app claims after Slack's acknowledgement).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ pytest-xdist (`-n 2`) each worker has a database and a Redis index of its own (t
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -166,3 +167,18 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def cli_logging() -> Iterator[None]:
+    """Remove and stop the log writer `bot.cli.main` installed on the root logger in this test."""
+    from bot.observability import BackgroundWriter  # it writes to this test's captured stderr
+
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        if isinstance(handler, BackgroundWriter):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)

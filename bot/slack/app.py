@@ -25,6 +25,8 @@ def create_bolt_app(deps: SlackDeps) -> App:
         process_before_response=False,  # ack first; listeners continue in Bolt's thread pool
     )
 
+    # Events reach Bolt after their acknowledgement (bot.slack.http): this claim, one round trip
+    # to Redis and/or the database, runs on the dispatch thread, off Slack's 3-second path.
     @app.middleware
     def drop_redelivered_events(body: dict[str, Any], next: Any) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

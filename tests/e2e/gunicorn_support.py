@@ -45,7 +45,8 @@ APP_VARIABLES = (
 # Removed rather than blanked: prometheus_client turns multi-process mode on when the variable
 # merely exists, and would then write its files into the working directory.
 UNSET_VARIABLES = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
-GUNICORN_VARIABLES = ("WEB_CONCURRENCY", "GUNICORN_BIND", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS")
+GUNICORN_VARIABLES = ("WEB_CONCURRENCY", "GUNICORN_BIND", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS",
+                      "GUNICORN_PRELOAD")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,12 @@ from sqlalchemy import text
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.conftest import reset, sqlite_url
+from tests.e2e.answers import wait_for_answer
 from tests.e2e.conftest import (
+    BOT_TOKEN,
     FORM,
     JSON,
+    SIGNING_SECRET,
     WAIT_S,
     command_body,
     event_body,
@@ -410,3 +413,49 @@ def test_metrics_add_up_across_workers(multiprocess_server: tuple[Served, Path])
     assert request_counts(scrape.text, "/api/rooms") == COUNTED
     assert 'roombot_bookings_total{source="api"} 1.0' in scrape.text
     assert 'roombot_booking_conflicts_total{source="api"} 1.0' in scrape.text
+
+
+# a preloaded app (GUNICORN_PRELOAD=true)
+
+PER_WORKER = 3  # requests each worker serves while the other is paused
+
+
+def test_a_preloaded_app_connects_counts_logs_and_answers_slack_in_each_worker(
+    tmp_path: Path,
+) -> None:
+    """The master builds the app once; each worker connects, counts, logs and answers on its own."""
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    with FakeSlack(tokens=[BOT_TOKEN]) as slack:
+        env = app_env(
+            DATABASE_URL=migrated_sqlite(tmp_path), LOG_DIR=str(tmp_path / "logs"),
+            API_TOKEN=METRICS_TOKEN, PROMETHEUS_MULTIPROC_DIR=str(directory),
+            SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.url, GUNICORN_PRELOAD="true",
+        )  # fmt: skip
+        with gunicorn(env, tmp_path) as served:
+            assert "pydantic_core" in Path(f"/proc/{served.pid}/maps").read_text()  # preloaded
+            bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+            first, second = sorted(served.workers())
+            for n, idle in enumerate((first, second)):
+                with paused([idle]):
+                    for _ in range(PER_WORKER):
+                        assert http("GET", f"{served.base}/api/rooms", None, bearer).status == 200
+                    body = {"room-id": str(n + 1), "date": tomorrow().isoformat(),
+                            "start-time": "10:00", "end-time": "11:00"}  # fmt: skip
+                    assert (
+                        http("POST", f"{served.base}/api/reservations", body, bearer).status == 201
+                    )
+                    said = mention("<@UBOT> 今日の予約状況は？")
+                    raw = event_body(said, new_event_id())
+                    headers = {"Content-Type": JSON, **signed(raw)}
+                    assert http("POST", f"{served.base}/slack/events", raw, headers).status == 200
+                    assert wait_for_answer(slack, "C1", said["ts"]).text
+            assert served.stop() == 0, served.output()
+    assert per_worker_counts(directory, "/api/rooms") == {
+        f"counter_{first}": PER_WORKER,
+        f"counter_{second}": PER_WORKER,
+    }
+    log = (tmp_path / "logs" / "app.log").read_text(encoding="utf-8")
+    assert log.count("GET /api/rooms 200 took") == 2 * PER_WORKER
+    assert log.count("POST /slack/events 200 took") == 2

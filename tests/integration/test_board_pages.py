@@ -27,6 +27,8 @@ from storage.uow import SqlAlchemyUnitOfWork
 from tests.conftest import reset, sqlite_url
 from tests.unit.fake_uow import FakeUnitOfWork
 
+pytestmark = pytest.mark.usefixtures("cli_logging")  # cli.main configures logging
+
 NOW = datetime(2026, 12, 2, 10, 3, tzinfo=JST)
 ADMIN = "report-admin-token"
 

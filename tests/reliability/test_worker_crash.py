@@ -2,8 +2,9 @@
 
 Guarantees chosen (and asserted):
 - Slack: the event is acknowledged before the work starts, so Slack never redelivers it, and
-  its id is claimed at receipt, so a redelivery would be dropped anyway: delivery is
-  at-most-once. The thread keeps the "確認しています…" placeholder and gets no answer.
+  its id is claimed right after the ack, before the work, so a redelivery would be dropped
+  anyway: delivery is at-most-once. The thread keeps the "確認しています…" placeholder and
+  gets no answer.
 - API: the client sees its connection drop and may retry the same request. A booking is
   written in one transaction, so a kill before COMMIT leaves nothing. A retried /api/chat turn
   after a committed booking gets "already booked by you" (same owner, same slot); a repeated

@@ -16,6 +16,8 @@ from jsonschema import Draft7Validator
 from bot.cli import main
 from bot.teams.package import MANIFEST_VERSION
 
+pytestmark = pytest.mark.usefixtures("cli_logging")  # cli.main configures logging
+
 APP_ID = "00000000-1111-2222-3333-444444444444"
 # The required fields and limits of MicrosoftTeams.schema.json v1.17, transcribed.
 TEXT = {"type": "string", "minLength": 1}

@@ -1,0 +1,90 @@
+"""The log writer thread (bot.observability.BackgroundWriter): every line once, in order, redacted,
+in a forked child too (gunicorn with a preloaded app forks after logging is configured)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import observability
+from bot.observability import BackgroundWriter, RedactingFormatter, Redactor
+
+SECRET = "writer-secret-0123"
+WAIT_S = 10.0
+
+
+@pytest.fixture
+def logged(tmp_path: Path) -> Iterator[tuple[logging.Logger, BackgroundWriter, Path]]:
+    """A logger of its own whose lines a BackgroundWriter writes to app.log."""
+    path = tmp_path / "app.log"
+    target = logging.FileHandler(path, encoding="utf-8")
+    formatter = RedactingFormatter(Redactor([SECRET]))
+    target.setFormatter(formatter)
+    writer = BackgroundWriter([target], formatter)
+    logger = logging.getLogger(f"test.writer.{tmp_path.name}")
+    logger.propagate, logger.level = False, logging.INFO
+    logger.addHandler(writer)
+    yield logger, writer, path
+    logger.removeHandler(writer)
+    writer.close()
+
+
+def lines(path: Path) -> list[str]:
+    """The messages in the file (after the logger name)."""
+    return [line.rsplit(": ", 1)[-1] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def wait_for_lines(path: Path, count: int) -> list[str]:
+    """Wait until the writer thread has written `count` lines."""
+    deadline = time.monotonic() + WAIT_S
+    while len(found := lines(path)) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return found
+
+
+def test_lines_from_many_threads_are_written_once_each_in_order(
+    logged: tuple[logging.Logger, BackgroundWriter, Path],
+) -> None:
+    logger, writer, path = logged
+
+    def log(n: int) -> None:
+        for i in range(50):
+            logger.info("thread %d line %d token=%s", n, i, SECRET)
+
+    threads = [threading.Thread(target=log, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()  # writes what is queued before it returns
+    written = lines(path)
+    assert len(written) == 200 and SECRET not in path.read_text(encoding="utf-8")
+    for n in range(4):
+        mine = [w for w in written if w.startswith(f"thread {n} ")]
+        assert mine == [f"thread {n} line {i} token=[REDACTED]" for i in range(50)]
+
+
+def test_a_forked_child_writes_its_own_lines_and_not_its_parents_again(
+    logged: tuple[logging.Logger, BackgroundWriter, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, writer, path = logged
+    monkeypatch.setattr(observability, "WRITERS", [writer])  # as configure_logging leaves it
+    logger.info("before the fork")
+    assert wait_for_lines(path, 1) == ["before the fork"]
+    pid = os.fork()
+    if pid == 0:  # the child: its writer thread was started again by the at-fork hook
+        try:
+            logger.info("from the child")
+            writer.close()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    logger.info("parent after the fork")
+    writer.close()
+    assert sorted(lines(path)) == ["before the fork", "from the child", "parent after the fork"]
