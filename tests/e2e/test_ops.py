@@ -32,6 +32,7 @@ from tests.e2e.conftest import (
     FORM,
     JSON,
     SIGNING_SECRET,
+    START_TIMEOUT_S,
     WAIT_S,
     command_body,
     event_body,
@@ -103,6 +104,14 @@ def start_slow_chats(
     return futures
 
 
+def healthy(base: str) -> bool:
+    """True when /health answers 200; False while no worker is ready to answer in time."""
+    try:
+        return http("GET", f"{base}/health", timeout=5).status == 200
+    except OSError:  # refused, reset or timed out: the workers are still booting
+        return False
+
+
 def test_sighup_reload_loses_no_in_flight_request(server: Served, slow_openai: FakeOpenAI) -> None:
     """Serving /health; SIGHUP while chats are in flight: each gets 200, new workers take over."""
     health = http("GET", f"{server.base}/health")
@@ -118,7 +127,8 @@ def test_sighup_reload_loses_no_in_flight_request(server: Served, slow_openai: F
     wait_until(lambda: len(server.workers()) == 2 and not server.workers() & old, 15,
                "two new workers after the reload")  # fmt: skip
     assert server.process.poll() is None, "the master keeps running through a reload"
-    assert http("GET", f"{server.base}/health").status == 200
+    # The new workers import the app before they accept (over 15 s on two loaded cores).
+    wait_until(lambda: healthy(server.base), START_TIMEOUT_S, "the new workers to answer /health")
     assert http("GET", f"{server.base}/api/rooms").json()["rooms"]  # the new workers' database
 
 
