@@ -97,7 +97,10 @@ class Bot:
         seen: list[Reply] = []
 
         def healthy() -> bool:
-            seen.append(self.get("/health", timeout=10))
+            try:
+                seen.append(self.get("/health", timeout=10))
+            except OSError:  # workers replaced by SIGHUP still booting: not healthy yet
+                return False
             return seen[-1].status == 200 and seen[-1].json()["status"] == "healthy"
 
         wait_until(healthy, within, "/health -> healthy")
