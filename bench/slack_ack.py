@@ -7,7 +7,9 @@ Runs the bot under gunicorn (the shipped config, 2 workers) with a fake OpenAI s
 same gunicorn settings; sends each the same signed app_mention events with N in flight and
 prints p50/p99 time to the HTTP acknowledgement and the ratio bot / minimal app.
 
-The fake Slack and OpenAI servers run in a process of their own: in the measuring process their
+The minimal app runs under the shipped settings without the bot's hooks
+(bench/baseline_gunicorn_conf.py): the shipped post_worker_init would load the bot's modules into
+it. The fake Slack and OpenAI servers run in a process of their own: in the measuring process their
 work for the bot's answers (never for the minimal app, whose handler only sleeps) would hold the
 GIL the clients' timers need, and count against the bot's acknowledgements.
 """
@@ -33,6 +35,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
 from bench.common import ROOT, percentile
+from bench.server import settings_flags
 from tests.fakes.openai_api import Delay, FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 
@@ -48,10 +51,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
-    """Serve app with the shipped gunicorn config and 2 workers; yield its events URL."""
+def gunicorn(app: str, env: dict[str, str], shipped: bool = True) -> Iterator[str]:
+    """Serve app with the shipped gunicorn settings and 2 workers; yield its events URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy/gunicorn.conf.py"),
+    cmd = [sys.executable, "-m", "gunicorn", *settings_flags(shipped),
            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null", app]  # fmt: skip
     process = subprocess.Popen(
         cmd,
@@ -152,7 +155,7 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-        with gunicorn("bench.minimal_bolt_app:app", common) as url:
+        with gunicorn("bench.minimal_bolt_app:app", common, shipped=False) as url:
             minimal = measure(url, args.events, args.in_flight)
         with gunicorn("bot.wsgi:app", bot_env) as url:
             bot = measure(url, args.events, args.in_flight)
