@@ -11,23 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from bot.container import Container, build
-from bot.settings import Settings
+from bot.container import Container
 from bot.slack.deps import Deduper
 from bot.slack.http import is_event_callback
-from bot.web import create_app
-from storage.migrate import upgrade
-from storage.rooms_file import load_rooms
-from storage.rooms_file import sync_rooms as sync
-from tests.conftest import ROOT
 from tests.e2e.answers import thread_answers, wait_for_answer
 from tests.e2e.conftest import (
-    BOT_TOKEN,
     FORM,
     JSON,
-    SIGNING_SECRET,
     Reply,
     event_body,
     http_post,
@@ -36,6 +27,7 @@ from tests.e2e.conftest import (
     signed,
 )
 from tests.fakes.slack_api import BOT_USER_ID, FakeSlack
+from tests.integration.slack_served import serving
 
 GATE_S = 10.0  # how long a claim waits for the test to open the gate
 
@@ -70,26 +62,17 @@ class Served:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """A fresh app on SQLite, served over HTTP, its claims gated."""
-    with FakeSlack(tokens=[BOT_TOKEN]) as fake:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}", slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.url,
-            flask_env="development", scheduler_in_web=False,
-        )  # fmt: skip
-        container = build(settings)
-        upgrade(container.engine)
-        sync(container.session_factory, load_rooms(ROOT / "rooms.yml"))
-        gate = Gate(container.deduper)
-        container.__dict__["deduper"] = gate  # SlackDeps is built from it on first use
-        server = make_server("127.0.0.1", 0, create_app(container=container), threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
+    gates: list[Gate] = []
+
+    def gated(container: Container) -> None:
+        gates.append(Gate(container.deduper))
+        container.__dict__["deduper"] = gates[0]  # SlackDeps is built from it on first use
+
+    with serving(tmp_path, gated) as (container, fake, base):
         try:
-            yield Served(container, fake, f"http://127.0.0.1:{server.port}", gate)
+            yield Served(container, fake, base, gates[0])
         finally:
-            gate.opened.set()
-            server.shutdown()
-            thread.join(timeout=5)
+            gates[0].opened.set()
             container.engine.dispose()
 
 

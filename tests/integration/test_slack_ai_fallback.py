@@ -9,30 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from bot import metrics
-from bot.container import Container, build
+from bot.container import Container
 from bot.conversation.types import Inbound, ProgressSink, Reply
-from bot.settings import Settings
-from bot.web import create_app
-from storage.migrate import upgrade
-from storage.rooms_file import load_rooms
-from storage.rooms_file import sync_rooms as sync
-from tests.conftest import ROOT
 from tests.e2e.answers import thread_answers, wait_for_answer
 from tests.e2e.conftest import (
-    BOT_TOKEN,
     FORM,
     JSON,
-    SIGNING_SECRET,
     command_body,
     event_body,
     http_post,
@@ -43,6 +33,7 @@ from tests.e2e.conftest import (
     signed,
 )
 from tests.fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlack
+from tests.integration.slack_served import serving
 
 LOGGER = "bot.slack.capabilities"
 
@@ -77,26 +68,14 @@ class Served:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """A fresh app (fresh memory of refusals) on SQLite, served over HTTP, and its fake Slack."""
-    with FakeSlack(tokens=[BOT_TOKEN]) as fake:
-        settings = Settings(
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}", slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET, slack_api_url=fake.url,
-            flask_env="development", scheduler_in_web=False,
-        )  # fmt: skip
-        container = build(settings)
-        upgrade(container.engine)
-        sync(container.session_factory, load_rooms(ROOT / "rooms.yml"))
-        core = Recording(container.conversation)
-        container.__dict__["conversation"] = core  # SlackDeps is built from it on first use
-        server = make_server("127.0.0.1", 0, create_app(container=container), threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Served(container, fake, f"http://127.0.0.1:{server.port}", core)
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
-            container.engine.dispose()
+    cores: list[Recording] = []
+
+    def recording(container: Container) -> None:
+        cores.append(Recording(container.conversation))
+        container.__dict__["conversation"] = cores[0]  # SlackDeps is built from it on first use
+
+    with serving(tmp_path, recording) as (container, fake, base):
+        yield Served(container, fake, base, cores[0])
 
 
 def refusal_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
