@@ -339,6 +339,14 @@ def test_bookings_conflicts_and_requests_are_counted(client: FlaskClient) -> Non
     assert 'roombot_http_request_seconds_bucket{endpoint="/api/reservations"' in page
 
 
+def run_fresh(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a Python script in a fresh process with this tree importable and no metrics dir."""
+    env = {k: v for k, v in os.environ.items() if "MULTIPROC" not in k.upper()}
+    env |= {"PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
 def test_metrics_dir_from_dotenv_still_counts(tmp_path: Path, sqlite_db: str) -> None:
     """PROMETHEUS_MULTIPROC_DIR written in .env (read like every other variable) still counts."""
     directory = tmp_path / "prometheus"
@@ -353,10 +361,7 @@ def test_metrics_dir_from_dotenv_still_counts(tmp_path: Path, sqlite_db: str) ->
         "for _ in range(3): client.get('/health/live')\n"
         "print(client.get('/metrics').get_data(as_text=True))\n"
     )
-    env = {k: v for k, v in os.environ.items() if "MULTIPROC" not in k.upper()}
-    env |= {"PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = run_fresh(script, tmp_path)
     assert done.returncode == 0, done.stderr
     live = 'roombot_http_requests_total{endpoint="/health/live",method="GET",status="200"} 3.0'
     assert live in done.stdout
@@ -386,10 +391,7 @@ def test_a_workers_first_requests_at_once_are_counted_not_refused(tmp_path: Path
         "print(errors)\n"
         "print(prometheus_client.generate_latest().decode())\n"
     )
-    env = {k: v for k, v in os.environ.items() if "MULTIPROC" not in k.upper()}
-    env |= {"PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = run_fresh(script, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "[]"
     live = 'roombot_http_requests_total{endpoint="/health/live",method="GET",status="200"} 2.0'
