@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Request
@@ -25,6 +28,11 @@ from bot.settings import Settings
 from bot.slack.unconfigured import create_blueprint as slack_unconfigured_blueprint
 from storage.locks import LeaderLock
 
+log = logging.getLogger(__name__)
+# gunicorn's graceful_timeout (25 s) bounds a stopping worker; the drain ends before it kills.
+DRAIN_S = 20.0
+DRAINS = "roombot_drains"  # app.extensions: callables waiting up to s seconds; what is left
+Drain = Callable[[float], int]
 STATIC = Path(__file__).resolve().parent.parent / "static"  # nginx serves it as /static/
 
 
@@ -83,9 +91,12 @@ def register_slack(app: Flask, container: Container) -> None:
         if not value:
             app.register_blueprint(slack_unconfigured_blueprint(name))
             return
+    from bot.slack.executor import DrainingExecutor
     from bot.slack.http import create_blueprint  # Bolt, slack_sdk: about 4 MB per worker
 
-    app.register_blueprint(create_blueprint(container.slack))
+    listeners = DrainingExecutor()  # acknowledged work a worker finishes before it exits
+    app.register_blueprint(create_blueprint(container.slack, listeners))
+    app.extensions[DRAINS] = [listeners.drain]
 
 
 def register_boards(app: Flask, container: Container) -> None:
@@ -108,11 +119,22 @@ def start_background(app: Flask) -> None:
     scheduler.start()
 
 
-def stop_background(app: Flask) -> None:
-    """Stop the scheduler and free the leader lock (gunicorn worker exit)."""
-    scheduler = getattr(app, "extensions", {}).pop("roombot_scheduler", None)
+def stop_background(app: Flask, drain_s: float = DRAIN_S) -> None:
+    """Stop the scheduler (freeing the leader lock), then let acknowledged work finish.
+
+    Called by gunicorn as a worker exits (a stop, a reload, its max_requests recycle): Slack
+    does not redeliver an event it saw acknowledged, so an answer cut off here is lost for good.
+    """
+    extensions = getattr(app, "extensions", {})
+    scheduler = extensions.pop("roombot_scheduler", None)
     if scheduler is not None:
         scheduler.stop()
+    deadline = time.monotonic() + drain_s
+    drains: list[Drain] = extensions.pop(DRAINS, [])
+    for drain in drains:
+        left = drain(max(0.0, deadline - time.monotonic()))
+        if left:
+            log.warning("worker exits with %d acknowledged Slack tasks unfinished", left)
 
 
 def has_jobs(c: Container) -> bool:

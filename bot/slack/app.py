@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -15,10 +16,11 @@ from bot.slack.language import choose_language
 log = logging.getLogger(__name__)
 
 
-def create_bolt_app(deps: SlackDeps) -> App:
+def create_bolt_app(deps: SlackDeps, listener_executor: Executor | None = None) -> App:
     """The Bolt app with every listener; request signatures are checked by the caller."""
     app = App(
         client=deps.client,
+        listener_executor=listener_executor,  # None: Bolt's own pool
         signing_secret=deps.signing_secret or "unused",
         token_verification_enabled=False,  # no network call at start-up
         request_verification_enabled=False,  # bot.slack.http verifies with the app's clock

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
@@ -79,15 +80,18 @@ class EventDispatcher:
             log.warning("Slack event not handled after the ack: status %s", response.status)
 
 
-def create_blueprint(deps: SlackDeps) -> Blueprint:
-    """Verify Slack's signature (v0, 5-minute window), then hand the request to Bolt."""
+def create_blueprint(deps: SlackDeps, listener_executor: Executor | None = None) -> Blueprint:
+    """Verify Slack's signature (v0, 5-minute window), then hand the request to Bolt.
+
+    `listener_executor` runs what Bolt does after an acknowledgement (bot.slack.executor).
+    """
     if not deps.signing_secret or not deps.bot_token:  # see bot.slack.unconfigured
         raise ValueError("the Slack blueprint needs SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN")
     bp = Blueprint("slack", __name__)
     verifier = SignatureVerifier(deps.signing_secret, clock=AppClock(deps.clock))
     # Built with the app (no network: token verification is off), not on a worker's first event,
     # which would otherwise wait for the whole Bolt app to be assembled before its ack.
-    bolt = create_bolt_app(deps)
+    bolt = create_bolt_app(deps, listener_executor)
     handler, dispatcher = SlackRequestHandler(bolt), EventDispatcher(bolt)
 
     @bp.post("/slack/events")
