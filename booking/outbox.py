@@ -136,3 +136,17 @@ def fail(uow: AbstractUnitOfWork, task: PushTask, now: datetime, error: str) -> 
         uow.outbox.failed(task.entry_ids, attempts, retry_at, error[:200])
         uow.commit()
     return retry_at
+
+
+KEEP_ENDED = timedelta(days=7)
+
+
+def forget_ended(uow: AbstractUnitOfWork, now: datetime) -> int:
+    """Once a day, with no calendar server set up: forget the entries of reservations that ended
+    over a week ago, so the outbox holds only what a later CalDAV set-up still has to push."""
+    with uow:
+        if not uow.job_runs.claim("calendar_outbox_prune", now.date().isoformat(), now):
+            return 0
+        gone = uow.outbox.forget_ended(now - KEEP_ENDED)
+        uow.commit()
+        return gone

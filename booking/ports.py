@@ -157,6 +157,10 @@ class OutboxRepository(Protocol):
         """Delete delivered entries older than the given time; how many."""
         ...
 
+    def forget_ended(self, before: datetime) -> int:
+        """Delete every entry of a reservation that ended before the given time; how many."""
+        ...
+
 
 class CalendarLinkRepository(Protocol):
     """External events seen in room calendars, and each calendar's sync cursor."""

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
 
+from booking import outbox
 from booking.policy import Policy
 from bot import metrics
 from bot.calendar.feeds import Feeds
@@ -166,9 +167,10 @@ class Container:
                                self.policy.tz)  # fmt: skip
 
     def calendar_jobs(self) -> list[tuple[str, Job]]:
-        """Push the outbox, pull the room calendars, prune delivered entries (CalDAV only)."""
+        """Push the outbox, pull the room calendars, prune delivered entries (CalDAV); without
+        CalDAV, forget the entries of long-ended reservations (nothing pushes them)."""
         if self.calendars is None:
-            return []
+            return [("calendar_outbox_prune", lambda now: outbox.forget_ended(self.uow(), now))]
         pusher = Pusher(self.uow, self.calendars)
         puller = Puller(self.uow, self.calendars, self.policy)
         return [("calendar_push", pusher.drain), ("calendar_pull", puller.pull),

@@ -10,7 +10,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from booking.calendar import CalendarLink, FeedToken, OutboxEntry
-from storage.models import CalendarCursorRow, CalendarLinkRow, CalendarOutboxRow, FeedTokenRow
+from storage.models import (
+    CalendarCursorRow,
+    CalendarLinkRow,
+    CalendarOutboxRow,
+    FeedTokenRow,
+    ReservationRow,
+)
 
 OUTBOX = CalendarOutboxRow
 INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
@@ -91,6 +97,11 @@ class SqlOutbox:
 
     def prune(self, before: datetime) -> int:
         gone = delete(OUTBOX).where(OUTBOX.done_at.is_not(None), OUTBOX.done_at < before)
+        return int(self.session.execute(gone).rowcount)  # type: ignore[attr-defined]
+
+    def forget_ended(self, before: datetime) -> int:
+        ended = select(ReservationRow.id).where(ReservationRow.end_at < before)
+        gone = delete(OUTBOX).where(OUTBOX.reservation_id.in_(ended))
         return int(self.session.execute(gone).rowcount)  # type: ignore[attr-defined]
 
 

@@ -221,6 +221,7 @@ class FakeOutbox:
 
     def __init__(self) -> None:
         self.rows: dict[int, OutboxEntry] = {}
+        self.reservations: dict[int, Reservation] = {}  # the unit of work's, for forget_ended
 
     def add(self, entry: OutboxEntry) -> None:
         new_id = max(self.rows, default=0) + 1
@@ -262,6 +263,13 @@ class FakeOutbox:
 
     def prune(self, before: datetime) -> int:
         old = [i for i, e in self.rows.items() if e.done_at is not None and e.done_at < before]
+        for i in old:
+            del self.rows[i]
+        return len(old)
+
+    def forget_ended(self, before: datetime) -> int:
+        ended = {r.id for r in self.reservations.values() if r.end < before}
+        old = [i for i, e in self.rows.items() if e.reservation_id in ended]
         for i in old:
             del self.rows[i]
         return len(old)
@@ -326,6 +334,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.board_tokens = self.fake_board_tokens = FakeBoardTokens()
         self.outbox = self.fake_outbox = FakeOutbox()
         self.fake_reservations.outbox = self.fake_outbox
+        self.fake_outbox.reservations = self.fake_reservations.rows
         self.calendar_links = self.fake_links = FakeCalendarLinks()
         self.feed_tokens = self.fake_feed_tokens = FakeFeedTokens()
         rows = self.fake_reservations.rows

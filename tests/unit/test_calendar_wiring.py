@@ -30,7 +30,9 @@ def test_calendar_jobs_run_with_caldav_alone_and_next_to_slacks(tmp_path: Path) 
     both = Settings(database_url=db, slack_bot_token="xoxb-1", **caldav)  # type: ignore[arg-type]
     assert names(both)[-3:] == ["calendar_push", "calendar_pull", "calendar_prune"]
     assert "reminders" in names(both)
-    assert "calendar_push" not in names(Settings(database_url=db, slack_bot_token="xoxb-1"))
+    slack_only = names(Settings(database_url=db, slack_bot_token="xoxb-1"))
+    assert "calendar_push" not in slack_only and slack_only[-1] == "calendar_outbox_prune"
+    assert "calendar_outbox_prune" not in names(both)  # the push prunes what it delivered
     container = build(Settings(database_url=db))
     assert not has_jobs(container) and container.calendars is None
     container.engine.dispose()
