@@ -39,11 +39,14 @@ def reservation(row: tuple[Any, ...]) -> Reservation:
     """A reservation from a row of COLUMNS (and perhaps the version after them)."""
     (id_, room, owner, title, start, end, active, source, created, cancelled, cancelled_by,
      reminded, checked_in, party, sequence, updated, status, series, occurrence, *_) = row  # fmt: skip
-    return Reservation(
-        room, owner, TimeSlot.read_back(utc(start) or start, utc(end) or end), title, id_, active,
-        utc(created), utc(cancelled), cancelled_by, source, utc(reminded), utc(checked_in),
-        party, sequence or 0, utc(updated), status, series, occurrence,
-    )  # fmt: skip
+    return Reservation.read_back({
+        "room_id": room, "owner_id": owner, "slot": TimeSlot.read_back(utc(start) or start,
+        utc(end) or end), "title": title, "id": id_, "active": active,
+        "created_at": utc(created), "cancelled_at": utc(cancelled), "cancelled_by": cancelled_by,
+        "source": source, "reminded_at": utc(reminded), "checked_in_at": utc(checked_in),
+        "party_size": party, "sequence": sequence or 0, "updated_at": utc(updated),
+        "status": status, "series_id": series, "occurrence": occurrence,
+    })  # fmt: skip
 
 
 def active_between(
