@@ -90,7 +90,7 @@ def gunicorn(
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", *settings_flags(shipped),
            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-           "--access-logfile", "/dev/null", "--error-logfile", "/dev/null", app]  # fmt: skip
+           "--error-logfile", "/dev/null", app]  # fmt: skip
     process = subprocess.Popen(
         cmd, cwd=ROOT, env={**os.environ, **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -55,7 +55,7 @@ def gunicorn(app: str, env: dict[str, str], shipped: bool = True) -> Iterator[st
     """Serve app with the shipped gunicorn settings and 2 workers; yield its events URL."""
     port = free_port()
     cmd = [sys.executable, "-m", "gunicorn", *settings_flags(shipped),
-           "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "/dev/null", app]  # fmt: skip
+           "--bind", f"127.0.0.1:{port}", "--workers", "2", app]  # fmt: skip
     process = subprocess.Popen(
         cmd,
         cwd=ROOT,

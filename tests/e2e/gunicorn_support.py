@@ -46,7 +46,7 @@ APP_VARIABLES = (
 # merely exists, and would then write its files into the working directory.
 UNSET_VARIABLES = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
 GUNICORN_VARIABLES = ("WEB_CONCURRENCY", "GUNICORN_BIND", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS",
-                      "GUNICORN_PRELOAD")  # fmt: skip
+                      "GUNICORN_PRELOAD", "GUNICORN_ACCESS_LOG")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,7 @@ def captured(
             FLASK_ENV="production",
             LOG_LEVEL="DEBUG",
             LOG_DIR=str(tmp / "logs"),
+            GUNICORN_ACCESS_LOG="true",  # off by default: scanned here for tokens all the same
             DATABASE_URL=pg_with_password,
             REDIS_URL=f"redis://:{secrets['REDIS_PASSWORD']}@127.0.0.1:{closed_port}/0",
             OPENAI_BASE_URL=model.url,
