@@ -126,13 +126,34 @@ class BackgroundWriter(QueueHandler):
 WRITERS: list[BackgroundWriter] = []  # the one configure_logging installed in this process
 
 
+def _hold_writes() -> None:
+    """Before a fork: wait until the writing thread is between lines, and keep it there.
+
+    A child forked in the middle of a write would inherit the stream's lock held by a thread it
+    does not have: its own first line would fail ("reentrant call") and its exit would hang.
+    """
+    for writer in WRITERS:
+        for target in writer.targets:
+            target.acquire()
+
+
+def _release_writes() -> None:
+    """After a fork, in the parent: the writing thread goes on."""
+    for writer in WRITERS:
+        for target in reversed(writer.targets):
+            target.release()
+
+
 def _restart_writer_in_child() -> None:
-    """After a fork (gunicorn with a preloaded app) the child starts its own writing thread."""
+    """After a fork (gunicorn with a preloaded app) the child starts its own writing thread
+    (logging's own at-fork hook has already made the handlers' locks anew)."""
     for writer in WRITERS:
         writer.start()
 
 
-os.register_at_fork(after_in_child=_restart_writer_in_child)
+os.register_at_fork(
+    before=_hold_writes, after_in_parent=_release_writes, after_in_child=_restart_writer_in_child
+)
 
 
 def configure_logging(settings: Settings) -> None:

@@ -3,6 +3,7 @@ in a forked child too (gunicorn with a preloaded app forks after logging is conf
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import threading
@@ -88,3 +89,50 @@ def test_a_forked_child_writes_its_own_lines_and_not_its_parents_again(
     logger.info("parent after the fork")
     writer.close()
     assert sorted(lines(path)) == ["before the fork", "from the child", "parent after the fork"]
+
+
+class SlowStream(io.StringIO):
+    """A stream whose write holds a lock for a while, as a file's buffer does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock, self.writing = threading.Lock(), threading.Event()
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            self.writing.set()
+            time.sleep(0.3)
+            return super().write(text)
+
+
+def test_a_fork_in_the_middle_of_a_write_waits_for_it_so_the_child_can_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = SlowStream()
+    target = logging.StreamHandler(stream)
+    writer = BackgroundWriter([target], RedactingFormatter(Redactor([SECRET])))
+    monkeypatch.setattr(observability, "WRITERS", [writer])
+    logger = logging.getLogger("test.writer.slow")
+    logger.propagate, logger.level = False, logging.INFO
+    logger.addHandler(writer)
+    try:
+        logger.info("being written as the process forks")
+        assert stream.writing.wait(WAIT_S)
+        pid = os.fork()
+        if pid == 0:  # without the wait the stream's lock stays held here: the child hangs
+            try:
+                logger.info("from the child")
+                writer.close()
+            finally:
+                os._exit(0)
+        deadline = time.monotonic() + WAIT_S
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                pytest.fail("the forked child hung on its first log line")
+            time.sleep(0.05)
+    finally:
+        logger.removeHandler(writer)
+        writer.close()
+    assert "being written as the process forks" in stream.getvalue()
