@@ -139,14 +139,24 @@ def fail(uow: AbstractUnitOfWork, task: PushTask, now: datetime, error: str) -> 
 
 
 KEEP_ENDED = timedelta(days=7)
+FORGET_BATCH = 5_000  # entries a transaction deletes: months of them stay within the timeout
 
 
-def forget_ended(uow: AbstractUnitOfWork, now: datetime) -> int:
+def forget_ended(uow: AbstractUnitOfWork, now: datetime, batch: int = FORGET_BATCH) -> int:
     """Once a day, with no calendar server set up: forget the entries of reservations that ended
-    over a week ago, so the outbox holds only what a later CalDAV set-up still has to push."""
+    over a week ago, so the outbox holds only what a later CalDAV set-up still has to push.
+
+    The day is claimed first, on its own; then each batch is its own transaction, so a first
+    run over a long-grown table makes progress even if a batch fails (the next day goes on)."""
     with uow:
         if not uow.job_runs.claim("calendar_outbox_prune", now.date().isoformat(), now):
             return 0
-        gone = uow.outbox.forget_ended(now - KEEP_ENDED)
         uow.commit()
-        return gone
+    gone = 0
+    while True:
+        with uow:
+            done = uow.outbox.forget_ended(now - KEEP_ENDED, batch)
+            uow.commit()
+        gone += done
+        if done < batch:
+            return gone

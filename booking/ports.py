@@ -157,8 +157,9 @@ class OutboxRepository(Protocol):
         """Delete delivered entries older than the given time; how many."""
         ...
 
-    def forget_ended(self, before: datetime) -> int:
-        """Delete every entry of a reservation that ended before the given time; how many."""
+    def forget_ended(self, before: datetime, limit: int) -> int:
+        """Delete up to `limit` entries of reservations that ended before the given time; how
+        many."""
         ...
 
 

@@ -99,9 +99,14 @@ class SqlOutbox:
         gone = delete(OUTBOX).where(OUTBOX.done_at.is_not(None), OUTBOX.done_at < before)
         return int(self.session.execute(gone).rowcount)  # type: ignore[attr-defined]
 
-    def forget_ended(self, before: datetime) -> int:
-        ended = select(ReservationRow.id).where(ReservationRow.end_at < before)
-        gone = delete(OUTBOX).where(OUTBOX.reservation_id.in_(ended))
+    def forget_ended(self, before: datetime, limit: int) -> int:
+        ended = (
+            select(OUTBOX.id)
+            .join(ReservationRow, ReservationRow.id == OUTBOX.reservation_id)
+            .where(ReservationRow.end_at < before)
+            .limit(limit)
+        )
+        gone = delete(OUTBOX).where(OUTBOX.id.in_(ended))
         return int(self.session.execute(gone).rowcount)  # type: ignore[attr-defined]
 
 

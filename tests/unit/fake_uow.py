@@ -267,9 +267,9 @@ class FakeOutbox:
             del self.rows[i]
         return len(old)
 
-    def forget_ended(self, before: datetime) -> int:
+    def forget_ended(self, before: datetime, limit: int) -> int:
         ended = {r.id for r in self.reservations.values() if r.end < before}
-        old = [i for i, e in self.rows.items() if e.reservation_id in ended]
+        old = [i for i, e in self.rows.items() if e.reservation_id in ended][:limit]
         for i in old:
             del self.rows[i]
         return len(old)
