@@ -7,6 +7,8 @@ its own thread pool, so a request never holds a worker past Slack's 3-second lim
 import gc
 import multiprocessing
 import os
+import signal
+import time
 
 
 def _on(name):
@@ -40,6 +42,13 @@ errorlog = "-"
 control_socket_disable = True
 
 
+def on_starting(server):
+    """A lone worker (no Redis: chat history lives in it) is never recycled: none would serve
+    while it restarts, and its history would go with it."""
+    if server.cfg.workers == 1:
+        server.cfg.set("max_requests", 0)
+
+
 def pre_fork(server, worker):
     """With a preloaded app, keep the workers' garbage collector off the master's objects."""
     if server.cfg.preload_app:
@@ -54,13 +63,39 @@ def post_worker_init(worker):
     # stalls of the whole worker under load (Slack's acknowledgements among the requests held).
     gc.collect()
     gc.freeze()
+    _note_stop_request(worker)
     start_background(worker.wsgi)
 
 
+def _note_stop_request(worker):
+    """Remember when SIGTERM came: the master kills the worker graceful_timeout after it."""
+    handle_exit = worker.handle_exit
+
+    def noted(sig, frame):
+        worker.roombot_stop_requested = time.monotonic()
+        handle_exit(sig, frame)
+
+    signal.signal(signal.SIGTERM, noted)
+    signal.siginterrupt(signal.SIGTERM, False)  # as gunicorn has it: requests' calls go on
+
+
+def worker_int(worker):
+    """Ctrl-C or SIGQUIT: the quick stop, which does not wait for acknowledged Slack work."""
+    worker.roombot_quick_stop = True
+
+
 def worker_exit(server, worker):
-    """Free the leader lock promptly so another worker takes over."""
-    from bot.web import stop_background
+    """Free the leader lock promptly; then let acknowledged Slack work finish while it may."""
+    from bot.web import DRAIN_S, stop_background
 
     app = getattr(worker, "wsgi", None)
-    if app is not None:
-        stop_background(app)
+    if app is None:
+        return
+    requested = getattr(worker, "roombot_stop_requested", None)
+    if getattr(worker, "roombot_quick_stop", False):
+        drain = 0.0
+    elif requested is not None:  # leave 5 s of the graceful timeout for the rest of the exit
+        drain = requested + graceful_timeout - 5 - time.monotonic()
+    else:  # its own max_requests recycle: nobody kills it
+        drain = DRAIN_S
+    stop_background(app, max(0.0, drain))

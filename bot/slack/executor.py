@@ -50,9 +50,13 @@ class DrainingExecutor(ThreadPoolExecutor):
             return self._unfinished
 
     def drain(self, timeout: float) -> int:
-        """Wait up to `timeout` s until no work is queued or running; how much is left."""
+        """Wait up to `timeout` s until no work is queued or running; then refuse new work and
+        drop what has not started (it would fail as the interpreter shuts down); how much was
+        left unfinished."""
         deadline = time.monotonic() + timeout
         with self._idle:
             while self._unfinished and (left := deadline - time.monotonic()) > 0:
                 self._idle.wait(left)
-            return self._unfinished
+            unfinished = self._unfinished
+        self.shutdown(wait=False, cancel_futures=True)
+        return unfinished

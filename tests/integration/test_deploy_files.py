@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -20,11 +21,13 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, NoReturn
 
 import pytest
 import yaml
 from dotenv import dotenv_values
+from gunicorn.config import Config
 
 from bot.settings import Settings
 
@@ -473,3 +476,14 @@ def test_env_example_holds_only_placeholders_that_systemd_and_the_app_accept() -
     assert values["FLASK_ENV"] == "production" and values["TZ"] == "Asia/Tokyo"
     settings = Settings.from_env(environ=values, dotenv_path=None)
     settings.check_production()
+
+
+@pytest.mark.parametrize(("workers", "recycled_after"), [(1, 0), (2, 1000), (5, 1000)])
+def test_a_lone_worker_is_never_recycled(workers: int, recycled_after: int) -> None:
+    """With one worker (no Redis: chat history lives in it) gunicorn's max_requests is off."""
+    shipped = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("max_requests", shipped["max_requests"])
+    cfg.set("workers", workers)  # WEB_CONCURRENCY or `python -m bot serve --workers`
+    shipped["on_starting"](SimpleNamespace(cfg=cfg))
+    assert cfg.max_requests == recycled_after

@@ -22,11 +22,23 @@ def test_drain_waits_for_queued_work_and_the_work_it_queues() -> None:
 
     pool.submit(parent)
     assert pool.unfinished == 1
-    assert pool.drain(0.05) == 1  # still held: the drain gives up and says how much is left
     release.set()
     assert pool.drain(5) == 0
     assert done == ["parent", "child"]
+    with pytest.raises(RuntimeError):  # drained: the worker is exiting
+        pool.submit(child)
+
+
+def test_a_drain_that_times_out_drops_what_has_not_started_and_says_how_much() -> None:
+    pool, release, done = DrainingExecutor(max_workers=1), threading.Event(), []
+    running = pool.submit(lambda: release.wait(5))
+    waiting = [pool.submit(done.append, n) for n in range(3)]
+    assert pool.drain(0.05) == 4  # one running, three queued
+    assert all(w.cancelled() for w in waiting) and pool.unfinished == 1
+    release.set()
+    assert running.result(5) is True and done == []
     pool.shutdown()
+    assert pool.unfinished == 0
 
 
 def test_work_that_fails_or_is_refused_is_not_left_counted() -> None:
