@@ -8,10 +8,12 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
-from logging.handlers import QueueHandler, QueueListener, WatchedFileHandler
+from contextlib import nullcontext, suppress
+from logging.handlers import QueueHandler, WatchedFileHandler
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,6 +22,7 @@ from bot import metrics
 from bot.settings import Settings
 
 log = logging.getLogger("bot.requests")
+GATHER_S = 0.02  # how long the writing thread lets lines gather before it writes them
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 TOKEN_SHAPES = (
@@ -86,6 +89,62 @@ def secrets_of(settings: Settings) -> list[str]:
     return [v for v in values if v]
 
 
+class LineWriter:
+    """The writing thread: waits for a line, lets the lines logged meanwhile gather, then writes
+    them to each target in one write, in order."""
+
+    # Per line, the thread had taken the GIL back from the requests after each of its writes (a
+    # stat and a write for the file, a write for stderr): POST /api/reservations ran 14% faster
+    # (median of 10 runs taken in turn) with one wake-up and one write per target for a burst.
+
+    STOP = logging.makeLogRecord({"msg": "stop"})
+
+    def __init__(self, queue: SimpleQueue[logging.LogRecord], targets: list[logging.Handler]):
+        self.queue, self.targets = queue, targets
+        self.thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Write what is queued, then end the thread."""
+        self.queue.put(self.STOP)
+        self.thread.join()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            if batch[0] is not self.STOP:
+                time.sleep(GATHER_S)
+            with suppress(Empty):
+                while batch[-1] is not self.STOP:
+                    batch.append(self.queue.get_nowait())
+            records = [r for r in batch if r is not self.STOP]
+            for target in self.targets:
+                mine = [r for r in records if r.levelno >= target.level and target.filter(r)]
+                write(target, mine)
+            if batch[-1] is self.STOP:
+                return
+
+
+def write(target: logging.Handler, records: list[logging.LogRecord]) -> None:
+    """Write records to a stream or file handler in one write (reopening a rotated file)."""
+    if not records or not isinstance(target, logging.StreamHandler):
+        for record in records:
+            target.handle(record)
+        return
+    text = "".join(target.format(r) + target.terminator for r in records)
+    with target.lock or nullcontext():
+        try:
+            if isinstance(target, WatchedFileHandler):
+                target.reopenIfNeeded()
+            target.stream.write(text)
+            target.flush()
+        except Exception:  # as Handler.emit does: report on stderr, never raise into logging
+            target.handleError(records[0])
+
+
 class BackgroundWriter(QueueHandler):
     """Formats and redacts a line where it is logged; a thread of its own writes it, in order."""
 
@@ -97,7 +156,7 @@ class BackgroundWriter(QueueHandler):
         super().__init__(SimpleQueue())
         self.setFormatter(formatter)
         self.targets = targets
-        self.listener: QueueListener | None = None
+        self.listener: LineWriter | None = None
         self.start()
 
     def handle(self, record: logging.LogRecord) -> bool:
@@ -110,7 +169,7 @@ class BackgroundWriter(QueueHandler):
     def start(self) -> None:
         """Start the writing thread (again in a forked child: threads do not survive a fork)."""
         self.queue = SimpleQueue()  # a child must not write its parent's pending lines again
-        self.listener = QueueListener(self.queue, *self.targets, respect_handler_level=True)
+        self.listener = LineWriter(self.queue, self.targets)
         self.listener.start()
 
     def close(self) -> None:

@@ -136,3 +136,41 @@ def test_a_fork_in_the_middle_of_a_write_waits_for_it_so_the_child_can_write(
         logger.removeHandler(writer)
         writer.close()
     assert "being written as the process forks" in stream.getvalue()
+
+
+class CountingStream(io.StringIO):
+    """A stream that counts its writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_a_burst_goes_out_in_few_writes_and_each_target_keeps_its_level() -> None:
+    everything, warnings = CountingStream(), CountingStream()
+    formatter = RedactingFormatter(Redactor([SECRET]))
+    targets = [logging.StreamHandler(everything), logging.StreamHandler(warnings)]
+    targets[1].setLevel(logging.WARNING)
+    for target in targets:
+        target.setFormatter(formatter)
+    writer = BackgroundWriter(targets, formatter)
+    logger = logging.getLogger("test.writer.burst")
+    logger.propagate, logger.level = False, logging.INFO
+    logger.addHandler(writer)
+    try:
+        for i in range(100):
+            (logger.warning if i % 10 == 0 else logger.info)("line %d", i)
+    finally:
+        logger.removeHandler(writer)
+        writer.close()
+    assert [ln.rsplit(": ", 1)[-1] for ln in everything.getvalue().splitlines()] == [
+        f"line {i}" for i in range(100)
+    ]
+    assert [ln.rsplit(": ", 1)[-1] for ln in warnings.getvalue().splitlines()] == [
+        f"line {i}" for i in range(0, 100, 10)
+    ]
+    assert everything.writes < 50  # one a line before: a wake-up and a write each
