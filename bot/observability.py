@@ -122,8 +122,13 @@ class LineWriter:
                     batch.append(self.queue.get_nowait())
             records = [r for r in batch if r is not self.STOP]
             for target in self.targets:
-                mine = [r for r in records if r.levelno >= target.level and target.filter(r)]
-                write(target, mine)
+                try:  # a failure costs its lines, never the thread (lines would queue forever)
+                    write(
+                        target,
+                        [r for r in records if r.levelno >= target.level and target.filter(r)],
+                    )
+                except Exception:
+                    target.handleError(records[0])
             if batch[-1] is self.STOP:
                 return
 
@@ -139,6 +144,10 @@ def write(target: logging.Handler, records: list[logging.LogRecord]) -> None:
         try:
             if isinstance(target, WatchedFileHandler):
                 target.reopenIfNeeded()
+            if target.stream is None:  # a reopen failed: FileHandler.emit opens it, line by line
+                for record in records:
+                    target.emit(record)
+                return
             target.stream.write(text)
             target.flush()
         except Exception:  # as Handler.emit does: report on stderr, never raise into logging

@@ -8,6 +8,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 
 
@@ -42,15 +43,11 @@ errorlog = "-"
 control_socket_disable = True
 
 
-def on_starting(server):
-    """A lone worker (no Redis: chat history lives in it) is never recycled: none would serve
-    while it restarts, and its history would go with it."""
-    if server.cfg.workers == 1:
-        server.cfg.set("max_requests", 0)
-
-
 def pre_fork(server, worker):
-    """With a preloaded app, keep the workers' garbage collector off the master's objects."""
+    """A lone worker is never recycled; with a preloaded app, keep the workers' garbage
+    collector off the master's objects."""
+    if server.num_workers == 1:  # no Redis: its chat history lives in it, and none would serve
+        worker.max_requests = sys.maxsize  # while it restarted (set per worker: reloads too)
     if server.cfg.preload_app:
         gc.freeze()  # a collection would write to every object's header: each page copied
 
@@ -72,7 +69,8 @@ def _note_stop_request(worker):
     handle_exit = worker.handle_exit
 
     def noted(sig, frame):
-        worker.roombot_stop_requested = time.monotonic()
+        if not hasattr(worker, "roombot_stop_requested"):  # the first one counts
+            worker.roombot_stop_requested = time.monotonic()
         handle_exit(sig, frame)
 
     signal.signal(signal.SIGTERM, noted)
@@ -95,7 +93,7 @@ def worker_exit(server, worker):
     if getattr(worker, "roombot_quick_stop", False):
         drain = 0.0
     elif requested is not None:  # leave 5 s of the graceful timeout for the rest of the exit
-        drain = requested + graceful_timeout - 5 - time.monotonic()
+        drain = requested + worker.cfg.graceful_timeout - 5 - time.monotonic()
     else:  # its own max_requests recycle: nobody kills it
         drain = DRAIN_S
     stop_background(app, max(0.0, drain))

@@ -16,6 +16,7 @@ import runpy
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ import pytest
 import yaml
 from dotenv import dotenv_values
 from gunicorn.config import Config
+from gunicorn.workers.gthread import ThreadWorker
 
 from bot.settings import Settings
 
@@ -478,12 +480,16 @@ def test_env_example_holds_only_placeholders_that_systemd_and_the_app_accept() -
     settings.check_production()
 
 
-@pytest.mark.parametrize(("workers", "recycled_after"), [(1, 0), (2, 1000), (5, 1000)])
+@pytest.mark.parametrize(("workers", "recycled_after"), [(1, sys.maxsize), (2, 1000), (5, 1000)])
 def test_a_lone_worker_is_never_recycled(workers: int, recycled_after: int) -> None:
-    """With one worker (no Redis: chat history lives in it) gunicorn's max_requests is off."""
+    """With one worker (no Redis: chat history lives in it) gunicorn's max_requests is off, set
+    on each worker as it is forked, so a reload (which reads the file again) keeps it off."""
     shipped = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     cfg = Config()
     cfg.set("max_requests", shipped["max_requests"])
-    cfg.set("workers", workers)  # WEB_CONCURRENCY or `python -m bot serve --workers`
-    shipped["on_starting"](SimpleNamespace(cfg=cfg))
-    assert cfg.max_requests == recycled_after
+    worker = ThreadWorker(0, os.getpid(), [], SimpleNamespace(), 30, cfg, None)
+    try:
+        shipped["pre_fork"](SimpleNamespace(num_workers=workers, cfg=cfg), worker)
+        assert worker.max_requests == recycled_after
+    finally:
+        worker.tmp.close()

@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from logging.handlers import WatchedFileHandler
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,30 @@ def test_a_burst_goes_out_in_few_writes_and_each_target_keeps_its_level() -> Non
         f"line {i}" for i in range(0, 100, 10)
     ]
     assert everything.writes < 50  # one a line before: a wake-up and a write each
+
+
+def test_a_log_file_whose_reopen_failed_is_opened_again_by_the_next_lines(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    target = WatchedFileHandler(path, encoding="utf-8")
+    formatter = RedactingFormatter(Redactor([SECRET]))
+    target.setFormatter(formatter)
+    writer = BackgroundWriter([target], formatter)
+    logger = logging.getLogger(f"test.writer.reopen.{tmp_path.name}")
+    logger.propagate, logger.level = False, logging.INFO
+    logger.addHandler(writer)
+    try:
+        logger.info("before the rotation")
+        assert wait_for_lines(path, 1) == ["before the rotation"]
+        path.rename(tmp_path / "app.log.1")  # logrotate moved it, and then reopening it failed:
+        assert target.stream is not None
+        with target.lock:
+            target.stream.close()
+            target.stream = None  # type: ignore[assignment]  # as reopenIfNeeded leaves it
+        logger.info("after it")
+        deadline = time.monotonic() + WAIT_S
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert wait_for_lines(path, 1) == ["after it"]
+    finally:
+        logger.removeHandler(writer)
+        writer.close()
