@@ -12,6 +12,7 @@ the requests. Shown here, on loopback:
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -106,13 +107,18 @@ def dms(fake: FakeSlack, user: str) -> list[Call]:
     return [c for c in fake.calls_to("chat.postMessage") if c.ok and c.args.get("channel") == user]
 
 
-def roles(node: Served, asks: int = 8) -> dict[int, str]:
-    """The scheduler role of each worker of a node that answered (by pid)."""
+def roles(node: Served) -> dict[int, str]:
+    """The scheduler role of every worker of a node (by pid), asked until each has answered.
+
+    Which worker takes a new connection is the workers' race: a busy one (the leader, at work)
+    can lose it many times running, so a fixed number of asks could miss it.
+    """
     seen: dict[int, str] = {}
-    for _ in range(asks):
+    deadline = time.monotonic() + WAIT_S
+    while not set(node.workers()) <= seen.keys() and time.monotonic() < deadline:
         state = call(node.port, "GET", "/health", timeout=10).json()["scheduler"]
         seen[state["pid"]] = state["role"]
-    return seen
+    return {pid: role for pid, role in seen.items() if pid in node.workers()}
 
 
 def leading(made: Cluster) -> list[tuple[Served, int]]:
@@ -207,8 +213,14 @@ def test_killing_the_node_that_leads_the_scheduler_hands_leadership_to_another(
     nodes: Cluster, engine: Engine, slack: FakeSlack
 ) -> None:
     # Between two polls no worker may have claimed the lock yet: wait until one reports it.
-    wait_until(lambda: len(leading(nodes)) == 1, POLL_S + WAIT_S, "one node to lead the scheduler")
-    [(leader_node, _pid)] = leading(nodes)
+    found: list[tuple[Served, int]] = []
+
+    def one_leads() -> bool:
+        found[:] = leading(nodes)
+        return len(found) == 1
+
+    wait_until(one_leads, POLL_S + WAIT_S, "one node to lead the scheduler")
+    [(leader_node, _pid)] = found
     nodes.kill(leader_node)
     due = add_due(engine, "5", "UAFTER")
 
