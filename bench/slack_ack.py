@@ -22,7 +22,6 @@ import hmac
 import json
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 
 from bench.common import ROOT, percentile
-from bench.server import settings_flags
+from bench.server import gunicorn
 from tests.fakes.openai_api import Delay, FakeOpenAI, Reply
 from tests.fakes.slack_api import FakeSlack
 
@@ -43,39 +42,11 @@ SECRET = "bench-signing-secret"
 TOKEN = "xoxb-test-token"
 
 
-def free_port() -> int:
-    """A free local port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
-def gunicorn(app: str, env: dict[str, str], shipped: bool = True) -> Iterator[str]:
+def events_url(app: str, env: dict[str, str], shipped: bool = True) -> Iterator[str]:
     """Serve app with the shipped gunicorn settings and 2 workers; yield its events URL."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", *settings_flags(shipped),
-           "--bind", f"127.0.0.1:{port}", "--workers", "2", app]  # fmt: skip
-    process = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/slack/events"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with gunicorn(app, env, 2, shipped=shipped) as server:
+        yield f"http://{server.host}:{server.port}/slack/events"
 
 
 def serve_fakes(slow: float, urls: Connection, stop: Event) -> None:
@@ -155,9 +126,9 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-        with gunicorn("bench.minimal_bolt_app:app", common, shipped=False) as url:
+        with events_url("bench.minimal_bolt_app:app", common, shipped=False) as url:
             minimal = measure(url, args.events, args.in_flight)
-        with gunicorn("bot.wsgi:app", bot_env) as url:
+        with events_url("bot.wsgi:app", bot_env) as url:
             bot = measure(url, args.events, args.in_flight)
     print(
         f"{args.events} signed app_mention events, {args.in_flight} in flight, handler {slow:g} s, gunicorn 2 workers"

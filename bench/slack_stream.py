@@ -30,7 +30,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.common import ROOT, percentile
-from bench.slack_ack import SECRET, TOKEN, gunicorn
+from bench.slack_ack import SECRET, TOKEN, events_url
 from tests.fakes.openai_api import Delay, FakeOpenAI, Reply
 from tests.fakes.slack_api import Call, FakeSlack
 
@@ -151,10 +151,10 @@ def main() -> None:
         bot_env = {**common, "FLASK_ENV": "development", "DATABASE_URL": f"sqlite:///{workdir}/bot.db",
                    "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": model.url}  # fmt: skip
         prepare(bot_env)
-        with gunicorn("bench.minimal_bolt_app:app", common) as url:
+        with events_url("bench.minimal_bolt_app:app", common) as url:
             minimal = burst(url, args.events, args.in_flight)
         slack.reset()
-        with gunicorn("bot.wsgi:app", bot_env) as url:
+        with events_url("bot.wsgi:app", bot_env) as url:
             bot = burst(url, args.events, args.in_flight)
             slack.wait_for(lambda: finals(slack) > args.events, 300)  # the burst is answered
             sent = conversations(url, slack, args.users, args.rounds, 200_000)

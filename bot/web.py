@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, Request
@@ -31,8 +29,7 @@ from storage.locks import LeaderLock
 log = logging.getLogger(__name__)
 # gunicorn's graceful_timeout (25 s) bounds a stopping worker; the drain ends before it kills.
 DRAIN_S = 20.0
-DRAINS = "roombot_drains"  # app.extensions: callables waiting up to s seconds; what is left
-Drain = Callable[[float], int]
+SLACK_LISTENERS = "roombot_slack_listeners"  # app.extensions: bot.slack.executor's pool
 STATIC = Path(__file__).resolve().parent.parent / "static"  # nginx serves it as /static/
 
 
@@ -96,7 +93,7 @@ def register_slack(app: Flask, container: Container) -> None:
 
     listeners = DrainingExecutor()  # acknowledged work a worker finishes before it exits
     app.register_blueprint(create_blueprint(container.slack, listeners))
-    app.extensions[DRAINS] = [listeners.drain]
+    app.extensions[SLACK_LISTENERS] = listeners
 
 
 def register_boards(app: Flask, container: Container) -> None:
@@ -129,12 +126,10 @@ def stop_background(app: Flask, drain_s: float = DRAIN_S) -> None:
     scheduler = extensions.pop("roombot_scheduler", None)
     if scheduler is not None:
         scheduler.stop()
-    deadline = time.monotonic() + drain_s
-    drains: list[Drain] = extensions.pop(DRAINS, [])
-    for drain in drains:
-        left = drain(max(0.0, deadline - time.monotonic()))
-        if left:
-            log.warning("worker exits with %d acknowledged Slack tasks unfinished", left)
+    listeners = extensions.pop(SLACK_LISTENERS, None)
+    left = listeners.drain(drain_s) if listeners is not None else 0
+    if left:
+        log.warning("worker exits with %d acknowledged Slack tasks unfinished", left)
 
 
 def has_jobs(c: Container) -> bool:

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from booking.calendar import CalendarLink, FeedToken, OutboxEntry
+from storage.engine import upsert_insert
 from storage.models import (
     CalendarCursorRow,
     CalendarLinkRow,
@@ -19,7 +19,6 @@ from storage.models import (
 )
 
 OUTBOX = CalendarOutboxRow
-INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def entry_from_row(row: Any) -> OutboxEntry:
@@ -179,7 +178,9 @@ class SqlFeedTokens:
         if row is None:  # an upsert: a concurrent first save of the same owner may be under way
             values = {"owner_id": token.owner_id, "version": token.version,
                       "token_hash": token.token_hash, "created_at": token.created_at}  # fmt: skip
-            statement = INSERTS[self.session.get_bind().dialect.name](FeedTokenRow).values(values)
+            statement = upsert_insert(self.session.get_bind().dialect.name)(FeedTokenRow).values(
+                values
+            )
             changed = {name: statement.excluded[name] for name in values if name != "owner_id"}
             self.session.execute(
                 statement.on_conflict_do_update(index_elements=["owner_id"], set_=changed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +32,17 @@ def normalise_url(url: str) -> str:
 def is_sqlite(url: str) -> bool:
     """True for an SQLite URL."""
     return make_url(normalise_url(url)).get_backend_name() == "sqlite"
+
+
+UPSERT_DIALECTS = ("postgresql", "sqlite")  # those with INSERT … ON CONFLICT
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The dialect's `insert` construct, which has `on_conflict_do_update`; only that dialect's
+    module is imported (SQLite's is ~1 MB a PostgreSQL worker would otherwise carry)."""
+    if dialect not in UPSERT_DIALECTS:
+        raise ValueError(f"INSERT … ON CONFLICT needs PostgreSQL or SQLite, not {dialect}")
+    return importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
 
 
 def make_engine(url: str, **overrides: Any) -> Engine:

@@ -7,7 +7,6 @@ over by the next claim of its id; expired rows are purged now and then, in the b
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -15,12 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, event
 
-from storage.engine import make_engine, once_more_if_dead
+from storage.engine import UPSERT_DIALECTS, make_engine, once_more_if_dead, upsert_insert
 from storage.models import EventClaimRow, UTCDateTime
 
 TTL_S = 3600
 PURGE_EVERY = timedelta(minutes=10)
-DIALECTS = ("postgresql", "sqlite")  # those with INSERT … ON CONFLICT
 
 
 def utc_now() -> datetime:
@@ -38,7 +36,7 @@ class DatabaseClaims:
         clock: Callable[[], datetime] = utc_now,
         purge_every: timedelta = PURGE_EVERY,
     ):
-        if engine.dialect.name not in DIALECTS:
+        if engine.dialect.name not in UPSERT_DIALECTS:
             raise ValueError(f"event claims need PostgreSQL or SQLite, not {engine.dialect.name}")
         self.engine, self.ttl, self.clock, self.purge_every = engine, ttl, clock, purge_every
         if engine.dialect.name == "sqlite":  # its own connections, committing without an fsync
@@ -97,10 +95,7 @@ def _unsynced(engine: Engine) -> Engine:
 def _claim_statement(dialect: str) -> Any:
     """INSERT the id, or take over its expired row, in one statement (rowcount 1 when claimed)."""
     row = EventClaimRow
-    # Only the configured dialect's module is imported (SQLite's is ~1 MB a PostgreSQL worker
-    # would otherwise carry for nothing).
-    insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
-    statement = insert(row).values(
+    statement = upsert_insert(dialect)(row).values(
         event_id=bindparam("event_id"), expires_at=bindparam("expires_at")
     )
     return statement.on_conflict_do_update(

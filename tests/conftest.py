@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,26 @@ def _connect_or_fail(engine: Engine) -> None:
     else:
         return
     pytest.fail(failure, pytrace=False)
+
+
+def lock_waiters(engine: Engine) -> int:
+    """Sessions of this database blocked on a row or transaction lock right now."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def wait_for_a_lock_waiter(engine: Engine, timeout: float, failure: str) -> None:
+    """Poll until a session of this database waits on a lock; AssertionError(failure) if none
+    does within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not lock_waiters(engine):
+        if time.monotonic() >= deadline:
+            raise AssertionError(failure)
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

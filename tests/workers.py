@@ -51,26 +51,27 @@ def url_of_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def create_database(server_url: str, name: str) -> str:
-    """(Re)create an empty database `name` on the server of server_url; its URL."""
+def _as_admin(server_url: str, *statements: str) -> None:
+    """Run statements outside a transaction (CREATE and DROP DATABASE) on the server."""
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                connection.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def create_database(server_url: str, name: str) -> str:
+    """(Re)create an empty database `name` on the server of server_url; its URL."""
+    _as_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+              f'CREATE DATABASE "{name}"')  # fmt: skip
     return url_of_database(server_url, name)
 
 
 def drop_database(server_url: str, name: str) -> None:
     """Drop a database (its remaining sessions are ended first)."""
-    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _as_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def redis_url_for_worker(url: str) -> str:
@@ -88,22 +89,21 @@ def _directory(nodeid: str) -> str:
     return str(PurePosixPath(nodeid.split("::", 1)[0]).parent)
 
 
+def _within(nodeid: str, root: str) -> bool:
+    """Whether a test's file lies in directory `root` or below it."""
+    directory = _directory(nodeid)
+    return directory == root or directory.startswith(root + "/")
+
+
 def _rank(nodeid: str) -> int:
     """Where a test's directory comes in FIRST (the others after them)."""
-    directory = _directory(nodeid)
-    for rank, first in enumerate(FIRST):
-        if directory == first or directory.startswith(first + "/"):
-            return rank
-    return len(FIRST)
+    return next((rank for rank, first in enumerate(FIRST) if _within(nodeid, first)), len(FIRST))
 
 
 def unit_of(nodeid: str) -> str:
     """The unit of scheduling a test belongs to: its file, or its ONE_WORKER directory."""
-    directory = _directory(nodeid)
-    for whole in ONE_WORKER:
-        if directory == whole or directory.startswith(whole + "/"):
-            return whole
-    return nodeid.split("::", 1)[0]
+    whole = next((root for root in ONE_WORKER if _within(nodeid, root)), None)
+    return whole or nodeid.split("::", 1)[0]
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import datetime
 
 from sqlalchemy import func, select, text
@@ -17,7 +16,7 @@ from booking.policy import Policy
 from storage.engine import make_engine, make_session_factory
 from storage.models import ReservationRow
 from storage.uow import SqlAlchemyUnitOfWork
-from tests.conftest import NOW, reset
+from tests.conftest import NOW, reset, wait_for_a_lock_waiter
 
 THREADS = 50
 
@@ -108,18 +107,7 @@ def test_writers_deadlocked_on_the_exclusion_constraint_are_told_the_slot_is_tak
     threads = [threading.Thread(target=series), threading.Thread(target=single)]
     for thread in threads:
         thread.start()
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND datname = current_database()"
-    )
-    with engine.connect() as connection:
-        for _ in range(200):
-            if connection.execute(waiting).scalar_one():
-                break
-            connection.rollback()  # a new transaction sees fresh activity statistics
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the single booking never waited for the series' row")
+    wait_for_a_lock_waiter(engine, 10, "the single booking never waited for the series' row")
     single_waiting.set()
     for thread in threads:
         thread.join(timeout=60)

@@ -7,7 +7,6 @@ app subscribed to them would.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,7 +15,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 from flask.testing import FlaskClient
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from booking import services
 from booking.feeds import token_hash
@@ -24,7 +23,7 @@ from bot.container import Container, build
 from bot.settings import Settings
 from bot.web import create_app
 from storage.models import FeedTokenRow
-from tests.conftest import reset
+from tests.conftest import reset, wait_for_a_lock_waiter
 from tests.integration.calendar_support import NOW, Clock, jst
 
 
@@ -165,10 +164,6 @@ def test_a_first_link_asked_for_twice_at_once_is_issued_once(pg_url: str) -> Non
     then takes that row over instead of failing on the unique key (the Home was not published)."""
     container, _ = app_for(pg_url, Clock())
     reset(container.engine)
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND datname = current_database()"
-    )
     links: list[str | None] = []
     errors: list[BaseException] = []
 
@@ -183,14 +178,9 @@ def test_a_first_link_asked_for_twice_at_once_is_issued_once(pg_url: str) -> Non
         first.execute(insert(FeedTokenRow).values(**row))
         second = threading.Thread(target=ask)
         second.start()
-        with container.engine.connect() as watcher:
-            for _ in range(400):
-                if watcher.execute(waiting).scalar_one():
-                    break
-                watcher.rollback()  # a new transaction sees fresh activity statistics
-                time.sleep(0.05)
-            else:
-                raise AssertionError("the second request never waited for the first's row")
+        wait_for_a_lock_waiter(
+            container.engine, 20, "the second request never waited for the first's row"
+        )
         first.commit()
     second.join(timeout=30)
     assert errors == [] and len(links) == 1 and links[0] is not None

@@ -35,7 +35,7 @@ from storage.engine import make_engine, make_session_factory
 from storage.locks import SCHEDULER_LOCK_ID, LeaderLock, advisory_lock_holders
 from storage.models import ReservationRow
 from tests import workers
-from tests.conftest import ROOT, reset
+from tests.conftest import ROOT, lock_waiters, reset
 from tests.fakes.slack_api import Call, FakeSlack
 
 log = logging.getLogger(__name__)
@@ -216,16 +216,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.02)
-
-
-def lock_waiters(engine: Engine) -> int:
-    """Sessions of this database blocked on a row or transaction lock right now."""
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    with engine.connect() as connection:
-        return int(connection.execute(query).scalar_one())
 
 
 # the scheduler processes

@@ -19,14 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from tests.conftest import ROOT, reset
 from tests.reliability.served import Served, serve
 from tests.reliability.servers import own_port
+from tests.workers import create_database
 
 SITE = ROOT / "deploy" / "nginx" / "meeting-room.conf"
 LOG_FORMAT = "log_format nodes '$request_method $uri $status $upstream_addr $request_time';"
@@ -185,12 +183,7 @@ def cluster(nginx_binary: str, env: dict[str, str], count: int, root: Path) -> I
 
 def fresh_database(server_url: str, name: str) -> str:
     """A new, migrated database `name` with the example rooms on the server of server_url."""
-    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    url = create_database(server_url, name)
     engine = make_engine(url)
     upgrade(engine)
     reset(engine)

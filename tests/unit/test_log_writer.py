@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.handlers import WatchedFileHandler
 from pathlib import Path
 
@@ -21,25 +22,41 @@ SECRET = "writer-secret-0123"
 WAIT_S = 10.0
 
 
+@contextmanager
+def writing_to(
+    name: str, *targets: logging.Handler
+) -> Iterator[tuple[logging.Logger, BackgroundWriter]]:
+    """A logger of its own whose lines a BackgroundWriter writes to the targets (redacted)."""
+    formatter = RedactingFormatter(Redactor([SECRET]))
+    for target in targets:
+        target.setFormatter(formatter)
+    writer = BackgroundWriter(list(targets), formatter)
+    logger = logging.getLogger(f"test.writer.{name}")
+    logger.propagate, logger.level = False, logging.INFO
+    logger.addHandler(writer)
+    try:
+        yield logger, writer
+    finally:
+        logger.removeHandler(writer)
+        writer.close()
+
+
 @pytest.fixture
 def logged(tmp_path: Path) -> Iterator[tuple[logging.Logger, BackgroundWriter, Path]]:
     """A logger of its own whose lines a BackgroundWriter writes to app.log."""
     path = tmp_path / "app.log"
-    target = logging.FileHandler(path, encoding="utf-8")
-    formatter = RedactingFormatter(Redactor([SECRET]))
-    target.setFormatter(formatter)
-    writer = BackgroundWriter([target], formatter)
-    logger = logging.getLogger(f"test.writer.{tmp_path.name}")
-    logger.propagate, logger.level = False, logging.INFO
-    logger.addHandler(writer)
-    yield logger, writer, path
-    logger.removeHandler(writer)
-    writer.close()
+    with writing_to(tmp_path.name, logging.FileHandler(path, encoding="utf-8")) as (logger, writer):
+        yield logger, writer, path
+
+
+def messages(text: str) -> list[str]:
+    """The messages of written lines (after the logger name)."""
+    return [line.rsplit(": ", 1)[-1] for line in text.splitlines()]
 
 
 def lines(path: Path) -> list[str]:
-    """The messages in the file (after the logger name)."""
-    return [line.rsplit(": ", 1)[-1] for line in path.read_text(encoding="utf-8").splitlines()]
+    """The messages in the file, none while it does not exist."""
+    return messages(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
 def wait_for_lines(path: Path, count: int) -> list[str]:
@@ -110,13 +127,8 @@ def test_a_fork_in_the_middle_of_a_write_waits_for_it_so_the_child_can_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     stream = SlowStream()
-    target = logging.StreamHandler(stream)
-    writer = BackgroundWriter([target], RedactingFormatter(Redactor([SECRET])))
-    monkeypatch.setattr(observability, "WRITERS", [writer])
-    logger = logging.getLogger("test.writer.slow")
-    logger.propagate, logger.level = False, logging.INFO
-    logger.addHandler(writer)
-    try:
+    with writing_to("slow", logging.StreamHandler(stream)) as (logger, writer):
+        monkeypatch.setattr(observability, "WRITERS", [writer])
         logger.info("being written as the process forks")
         assert stream.writing.wait(WAIT_S)
         pid = os.fork()
@@ -133,9 +145,6 @@ def test_a_fork_in_the_middle_of_a_write_waits_for_it_so_the_child_can_write(
                 os.waitpid(pid, 0)
                 pytest.fail("the forked child hung on its first log line")
             time.sleep(0.05)
-    finally:
-        logger.removeHandler(writer)
-        writer.close()
     assert "being written as the process forks" in stream.getvalue()
 
 
@@ -153,40 +162,20 @@ class CountingStream(io.StringIO):
 
 def test_a_burst_goes_out_in_few_writes_and_each_target_keeps_its_level() -> None:
     everything, warnings = CountingStream(), CountingStream()
-    formatter = RedactingFormatter(Redactor([SECRET]))
-    targets = [logging.StreamHandler(everything), logging.StreamHandler(warnings)]
-    targets[1].setLevel(logging.WARNING)
-    for target in targets:
-        target.setFormatter(formatter)
-    writer = BackgroundWriter(targets, formatter)
-    logger = logging.getLogger("test.writer.burst")
-    logger.propagate, logger.level = False, logging.INFO
-    logger.addHandler(writer)
-    try:
+    only_warnings = logging.StreamHandler(warnings)
+    only_warnings.setLevel(logging.WARNING)
+    with writing_to("burst", logging.StreamHandler(everything), only_warnings) as (logger, _):
         for i in range(100):
             (logger.warning if i % 10 == 0 else logger.info)("line %d", i)
-    finally:
-        logger.removeHandler(writer)
-        writer.close()
-    assert [ln.rsplit(": ", 1)[-1] for ln in everything.getvalue().splitlines()] == [
-        f"line {i}" for i in range(100)
-    ]
-    assert [ln.rsplit(": ", 1)[-1] for ln in warnings.getvalue().splitlines()] == [
-        f"line {i}" for i in range(0, 100, 10)
-    ]
+    assert messages(everything.getvalue()) == [f"line {i}" for i in range(100)]
+    assert messages(warnings.getvalue()) == [f"line {i}" for i in range(0, 100, 10)]
     assert everything.writes < 50  # one a line before: a wake-up and a write each
 
 
 def test_a_log_file_whose_reopen_failed_is_opened_again_by_the_next_lines(tmp_path: Path) -> None:
     path = tmp_path / "app.log"
     target = WatchedFileHandler(path, encoding="utf-8")
-    formatter = RedactingFormatter(Redactor([SECRET]))
-    target.setFormatter(formatter)
-    writer = BackgroundWriter([target], formatter)
-    logger = logging.getLogger(f"test.writer.reopen.{tmp_path.name}")
-    logger.propagate, logger.level = False, logging.INFO
-    logger.addHandler(writer)
-    try:
+    with writing_to(f"reopen.{tmp_path.name}", target) as (logger, _):
         logger.info("before the rotation")
         assert wait_for_lines(path, 1) == ["before the rotation"]
         path.rename(tmp_path / "app.log.1")  # logrotate moved it, and then reopening it failed:
@@ -195,10 +184,4 @@ def test_a_log_file_whose_reopen_failed_is_opened_again_by_the_next_lines(tmp_pa
             target.stream.close()
             target.stream = None  # type: ignore[assignment]  # as reopenIfNeeded leaves it
         logger.info("after it")
-        deadline = time.monotonic() + WAIT_S
-        while not path.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
         assert wait_for_lines(path, 1) == ["after it"]
-    finally:
-        logger.removeHandler(writer)
-        writer.close()
